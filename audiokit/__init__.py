@@ -1,0 +1,136 @@
+"""audiokit: speech in Jupyter — transcription, translation and text-to-speech.
+
+Over the OpenAI audio API (or any compatible server), or fully offline on a bundled local
+engine when no API key is set.
+
+>>> import audiokit
+>>> speech = audiokit.speak("Hello from audiokit.")          # doctest: +SKIP
+>>> transcript = audiokit.transcribe(speech, logprobs=True)  # doctest: +SKIP
+>>> transcript.tokens                                        # doctest: +SKIP
+
+Layout: ``_client`` (Client/AsyncClient) → ``_requests`` (checks, wire format) → ``_http``
+(retries, errors, SSE) → a backend (the API, or ``_local`` in-process). Results live in
+``_transcript`` and ``_speech``; ``_formats``, ``_tables`` and ``_display`` view them.
+"""
+
+from ._api import configure, default_client, speak, transcribe, translate
+from ._audio import AudioFile
+from ._capabilities import (
+    MAX_UPLOAD_BYTES,
+    SPEECH_FORMATS,
+    SPEECH_MODELS,
+    TRANSCRIPTION_FORMATS,
+    TRANSCRIPTION_MODELS,
+    VOICES,
+    capabilities,
+)
+from ._client import AsyncClient, Client
+from ._config import defaults
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseError,
+    APIStatusError,
+    APITimeoutError,
+    AudioError,
+    AudiokitError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    InvalidTypeError,
+    NotFoundError,
+    ParseError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestTooLargeError,
+    StreamError,
+    UnprocessableEntityError,
+    UnsupportedError,
+    UnsupportedMediaTypeError,
+    ValidationError,
+)
+from ._formats import load_transcript
+from ._languages import SUPPORTED_LANGUAGES, normalize_language
+from ._speech import Speech
+from ._streaming import (
+    AsyncSpeechStream,
+    AsyncTranscriptStream,
+    SpeechAudioDelta,
+    SpeechAudioDone,
+    SpeechStream,
+    TranscriptStream,
+    TranscriptTextDelta,
+    TranscriptTextDone,
+    TranscriptTextSegment,
+)
+from ._transcript import Segment, TokenLogprob, Transcript, Usage, Word
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MAX_UPLOAD_BYTES",
+    "SPEECH_FORMATS",
+    "SPEECH_MODELS",
+    "SUPPORTED_LANGUAGES",
+    "TRANSCRIPTION_FORMATS",
+    "TRANSCRIPTION_MODELS",
+    "VOICES",
+    "APIConnectionError",
+    "APIError",
+    "APIResponseError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncClient",
+    "AsyncSpeechStream",
+    "AsyncTranscriptStream",
+    "AudioError",
+    "AudioFile",
+    "AudiokitError",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "ConflictError",
+    "InternalServerError",
+    "InvalidTypeError",
+    "NotFoundError",
+    "ParseError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTooLargeError",
+    "Segment",
+    "Speech",
+    "SpeechAudioDelta",
+    "SpeechAudioDone",
+    "SpeechStream",
+    "StreamError",
+    "TokenLogprob",
+    "Transcript",
+    "TranscriptStream",
+    "TranscriptTextDelta",
+    "TranscriptTextDone",
+    "TranscriptTextSegment",
+    "UnprocessableEntityError",
+    "UnsupportedError",
+    "UnsupportedMediaTypeError",
+    "Usage",
+    "ValidationError",
+    "Word",
+    "__version__",
+    "capabilities",
+    "configure",
+    "default_client",
+    "defaults",
+    "load_transcript",
+    "normalize_language",
+    "speak",
+    "transcribe",
+    "translate",
+]
+
+
+def load_ipython_extension(ipython):
+    """``%load_ext audiokit``: register the magics."""
+    from ._magics import load_ipython_extension as load
+
+    load(ipython)

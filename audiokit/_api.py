@@ -1,0 +1,65 @@
+"""Module-level shortcuts on a shared default client: ``audiokit.transcribe()`` and friends."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ._client import Client
+from ._config import defaults
+
+__all__ = ["configure", "default_client", "speak", "transcribe", "translate"]
+
+_lock = threading.Lock()
+_client: Client | None = None
+_client_options: dict[str, Any] = {}
+
+
+def default_client() -> Client:
+    """The client behind the module-level functions (created on first use)."""
+    global _client
+    with _lock:
+        if _client is None:
+            _client = Client(**_client_options)
+        return _client
+
+
+def configure(**options: Any) -> None:
+    """Set defaults for the module-level functions, the magics and the widgets.
+
+    Parameters
+    ----------
+    transcription_model, translation_model, speech_model, voice
+        Default models and voice.
+    api_key, base_url, organization, project, backend, timeout, max_retries
+        Options of the default :class:`Client` (it is recreated on next use).
+
+    Examples
+    --------
+    >>> audiokit.configure(voice="coral", backend="local")   # doctest: +SKIP
+    """
+    global _client
+    model_keys = {"transcription_model", "translation_model", "speech_model", "voice"}
+    for key in model_keys & options.keys():
+        setattr(defaults, key, options.pop(key))
+    if options:
+        with _lock:
+            _client_options.update(options)
+            if _client is not None:
+                _client.close()
+            _client = None
+
+
+def transcribe(audio: Any, **params: Any) -> Any:
+    """Transcribe with the default client; see :meth:`Client.transcribe`."""
+    return default_client().transcribe(audio, **params)
+
+
+def translate(audio: Any, **params: Any) -> Any:
+    """Translate into English with the default client; see :meth:`Client.translate`."""
+    return default_client().translate(audio, **params)
+
+
+def speak(text: str, **params: Any) -> Any:
+    """Synthesize speech with the default client; see :meth:`Client.speak`."""
+    return default_client().speak(text, **params)

@@ -1,0 +1,371 @@
+"""The clients: :class:`Client` (blocking) and :class:`AsyncClient` (asyncio).
+
+Both share :class:`_ClientBase`: argument defaults, request building (``_requests.py``) and result
+parsing. Only the I/O differs (``SyncHTTP`` vs ``AsyncHTTP``). The backend is chosen once: the
+OpenAI API (or any compatible server at ``base_url``), or the offline engine in-process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, overload
+
+import httpx
+
+from ._audio import AudioInput
+from ._config import Settings, defaults, resolve_settings
+from ._http import AsyncHTTP, SyncHTTP
+from ._requests import APIRequest, speech_request, transcription_request, translation_request
+from ._speech import Speech
+from ._streaming import AsyncSpeechStream, AsyncTranscriptStream, SpeechStream, TranscriptStream
+from ._transcript import Transcript
+
+__all__ = ["AsyncClient", "Client"]
+
+
+class _ClientBase:
+    settings: Settings
+
+    def _configure(
+        self,
+        api_key: str | None,
+        base_url: str | None,
+        organization: str | None,
+        project: str | None,
+        backend: str | None,
+        timeout: float | None,
+        max_retries: int | None,
+    ) -> None:
+        self.settings = resolve_settings(
+            api_key=api_key,
+            base_url=base_url,
+            organization=organization,
+            project=project,
+            backend=backend,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    @property
+    def backend(self) -> str:
+        """``"api"`` (HTTP to ``base_url``) or ``"local"`` (the offline engine in-process)."""
+        return self.settings.backend
+
+    @property
+    def base_url(self) -> str:
+        return self.settings.base_url
+
+    def __repr__(self) -> str:
+        where = self.base_url if self.backend == "api" else "offline engine"
+        return f"{type(self).__name__}(backend={self.backend!r}, {where})"
+
+    def _local_transport(self) -> Any:
+        from ._local import local_transport
+
+        return local_transport()
+
+    def _transcription(
+        self, audio: AudioInput, model: str | None, kwargs: dict[str, Any]
+    ) -> APIRequest:
+        return transcription_request(audio, model=model or defaults.transcription_model, **kwargs)
+
+    def _translation(
+        self, audio: AudioInput, model: str | None, kwargs: dict[str, Any]
+    ) -> APIRequest:
+        return translation_request(audio, model=model or defaults.translation_model, **kwargs)
+
+    def _speech(
+        self, text: str, model: str | None, voice: Any, kwargs: dict[str, Any]
+    ) -> APIRequest:
+        return speech_request(
+            text, model=model or defaults.speech_model, voice=voice or defaults.voice, **kwargs
+        )
+
+    @staticmethod
+    def _transcript(request: APIRequest, body: Any, task: str) -> Transcript:
+        return Transcript.from_response(
+            body,
+            request.response_format or "json",
+            model=request.params.get("model"),
+            task=task,
+            params=request.params,
+        )
+
+    @staticmethod
+    def _speech_result(request: APIRequest, body: bytes) -> Speech:
+        return Speech(body, format=request.response_format or "mp3", params=dict(request.params))
+
+
+class Client(_ClientBase):
+    """A client for the OpenAI audio endpoints, or the offline engine.
+
+    Parameters
+    ----------
+    api_key, base_url, organization, project
+        Default to ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``OPENAI_ORG_ID``, ``OPENAI_PROJECT``.
+    backend : {"api", "local"}, optional
+        Default: ``"api"`` when a key or base URL is set, else the offline engine.
+    timeout : float
+        Seconds for each HTTP request (default 600).
+    max_retries : int
+        Retries on 408/409/429/5xx and connection errors, with exponential backoff that honours
+        ``Retry-After`` (default 2).
+    transport, http_client
+        An httpx transport or client to use instead of the default (tests, proxies).
+
+    Examples
+    --------
+    >>> client = audiokit.Client()                                      # doctest: +SKIP
+    >>> speech = client.speak("Hello from audiokit.")                   # doctest: +SKIP
+    >>> client.transcribe(speech, logprobs=True).tokens                  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        backend: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        self._configure(api_key, base_url, organization, project, backend, timeout, max_retries)
+        if transport is None and http_client is None and self.backend == "local":
+            transport = self._local_transport()
+        self._http = SyncHTTP(self.settings, transport=transport, http_client=http_client)
+
+    @overload
+    def transcribe(
+        self,
+        audio: AudioInput,
+        *,
+        model: str | None = ...,
+        stream: Literal[False] = ...,
+        **params: Any,
+    ) -> Transcript: ...
+    @overload
+    def transcribe(
+        self, audio: AudioInput, *, model: str | None = ..., stream: Literal[True], **params: Any
+    ) -> TranscriptStream: ...
+
+    def transcribe(
+        self,
+        audio: AudioInput,
+        *,
+        model: str | None = None,
+        language: str | None = None,
+        prompt: str | None = None,
+        response_format: str = "json",
+        temperature: float | None = None,
+        timestamp_granularities: Sequence[str] | None = None,
+        include: Sequence[str] | None = None,
+        logprobs: bool = False,
+        chunking_strategy: str | Mapping[str, Any] | None = None,
+        known_speaker_names: Sequence[str] | None = None,
+        known_speaker_references: Sequence[Any] | None = None,
+        languages: Sequence[str] | None = None,
+        keywords: Sequence[str] | None = None,
+        stream: bool = False,
+        sample_rate: int | None = None,
+        filename: str | None = None,
+    ) -> Transcript | TranscriptStream:
+        """Transcribe audio (``POST /audio/transcriptions``).
+
+        Parameters
+        ----------
+        audio
+            A path, bytes, a binary file object, ``(array, sample_rate)`` or a Speech.
+        model
+            Default ``gpt-4o-mini-transcribe`` (see ``audiokit.capabilities``).
+        language
+            ISO-639-1 code or English name (``"de"`` or ``"German"``).
+        prompt, temperature, response_format, timestamp_granularities, include,
+        chunking_strategy, known_speaker_names, known_speaker_references, languages, keywords
+            As in the API reference; checked against the model before sending.
+        logprobs
+            Shortcut for ``include=["logprobs"]``.
+        stream
+            Return a :class:`TranscriptStream` of events instead of waiting.
+
+        Returns
+        -------
+        Transcript or TranscriptStream
+        """
+        request = self._transcription(
+            audio,
+            model,
+            dict(
+                language=language,
+                prompt=prompt,
+                response_format=response_format,
+                temperature=temperature,
+                timestamp_granularities=timestamp_granularities,
+                include=include,
+                logprobs=logprobs,
+                chunking_strategy=chunking_strategy,
+                known_speaker_names=known_speaker_names,
+                known_speaker_references=known_speaker_references,
+                languages=languages,
+                keywords=keywords,
+                stream=stream,
+                sample_rate=sample_rate,
+                filename=filename,
+            ),
+        )
+        if stream:
+            items, close = self._http.stream(request)
+            return TranscriptStream(items, request, close)
+        return self._transcript(request, self._http.request(request), "transcribe")
+
+    def translate(
+        self,
+        audio: AudioInput,
+        *,
+        model: str | None = None,
+        prompt: str | None = None,
+        response_format: str = "json",
+        temperature: float | None = None,
+        sample_rate: int | None = None,
+        filename: str | None = None,
+    ) -> Transcript:
+        """Translate speech into English text (``POST /audio/translations``, whisper-1)."""
+        request = self._translation(
+            audio,
+            model,
+            dict(
+                prompt=prompt,
+                response_format=response_format,
+                temperature=temperature,
+                sample_rate=sample_rate,
+                filename=filename,
+            ),
+        )
+        return self._transcript(request, self._http.request(request), "translate")
+
+    @overload
+    def speak(self, text: str, *, stream: Literal[False] = ..., **params: Any) -> Speech: ...
+    @overload
+    def speak(self, text: str, *, stream: Literal[True], **params: Any) -> SpeechStream: ...
+
+    def speak(
+        self,
+        text: str,
+        *,
+        model: str | None = None,
+        voice: str | Mapping[str, str] | None = None,
+        instructions: str | None = None,
+        response_format: str = "mp3",
+        speed: float | None = None,
+        stream_format: str | None = None,
+        stream: bool = False,
+    ) -> Speech | SpeechStream:
+        """Turn text into speech (``POST /audio/speech``).
+
+        Parameters
+        ----------
+        text
+            Up to 4096 characters.
+        model
+            Default ``gpt-4o-mini-tts``.
+        voice
+            A built-in voice (``audiokit.VOICES``) or a custom voice id (``"voice_…"``).
+        instructions, response_format, speed, stream_format
+            As in the API reference; checked against the model before sending.
+        stream
+            Return a :class:`SpeechStream` yielding audio chunks as they arrive.
+        """
+        request = self._speech(
+            text,
+            model,
+            voice,
+            dict(
+                instructions=instructions,
+                response_format=response_format,
+                speed=speed,
+                stream_format=stream_format,
+            ),
+        )
+        if stream or request.stream:
+            items, close = self._http.stream(request)
+            speech_stream = SpeechStream(items, request, sse=request.stream, close=close)
+            return speech_stream if stream else speech_stream.until_done()
+        return self._speech_result(request, self._http.request(request))
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncClient(_ClientBase):
+    """The asyncio twin of :class:`Client`: the same methods, as coroutines."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        backend: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._configure(api_key, base_url, organization, project, backend, timeout, max_retries)
+        if transport is None and http_client is None and self.backend == "local":
+            transport = self._local_transport()
+        self._http = AsyncHTTP(self.settings, transport=transport, http_client=http_client)
+
+    async def transcribe(
+        self, audio: AudioInput, *, model: str | None = None, stream: bool = False, **params: Any
+    ) -> Transcript | AsyncTranscriptStream:
+        """See :meth:`Client.transcribe`."""
+        request = self._transcription(audio, model, {**params, "stream": stream})
+        if stream:
+            items, close = await self._http.stream(request)
+            return AsyncTranscriptStream(items, request, close)
+        return self._transcript(request, await self._http.request(request), "transcribe")
+
+    async def translate(
+        self, audio: AudioInput, *, model: str | None = None, **params: Any
+    ) -> Transcript:
+        """See :meth:`Client.translate`."""
+        request = self._translation(audio, model, params)
+        return self._transcript(request, await self._http.request(request), "translate")
+
+    async def speak(
+        self,
+        text: str,
+        *,
+        model: str | None = None,
+        voice: str | Mapping[str, str] | None = None,
+        stream: bool = False,
+        **params: Any,
+    ) -> Speech | AsyncSpeechStream:
+        """See :meth:`Client.speak`."""
+        request = self._speech(text, model, voice, params)
+        if stream or request.stream:
+            items, close = await self._http.stream(request)
+            speech_stream = AsyncSpeechStream(items, request, sse=request.stream, close=close)
+            return speech_stream if stream else await speech_stream.until_done()
+        return self._speech_result(request, await self._http.request(request))
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,250 @@
+"""The audiokit exception tree.
+
+Every error audiokit raises derives from :class:`AudiokitError`::
+
+    AudiokitError
+    ├── ValidationError (ValueError)        caller mistake, raised before any request is sent
+    │   ├── InvalidTypeError (TypeError)    wrong type of argument
+    │   ├── AudioError                      audio that is empty, unreadable, silent or too large
+    │   └── UnsupportedError                a feature the chosen model or backend cannot do
+    ├── ParseError (ValueError)             text that is not valid srt / vtt / json / SSE
+    └── APIError                            something went wrong talking to the server
+        ├── APIStatusError                  the server answered with an error status
+        │   ├── BadRequestError                 400
+        │   ├── AuthenticationError             401
+        │   ├── PermissionDeniedError           403
+        │   ├── NotFoundError                   404
+        │   ├── ConflictError                   409
+        │   ├── RequestTooLargeError            413
+        │   ├── UnsupportedMediaTypeError       415
+        │   ├── UnprocessableEntityError        422
+        │   ├── RateLimitError                  429
+        │   └── InternalServerError             5xx
+        ├── APIConnectionError              no usable answer (network, reset, proxy page)
+        │   └── APITimeoutError
+        ├── APIResponseError                an answer that cannot be understood (bad JSON)
+        └── StreamError                     a stream broke early; keeps the partial result
+
+Errors from httpx are translated once, at the transport boundary (see ``_http.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AudioError",
+    "AudiokitError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "InternalServerError",
+    "InvalidTypeError",
+    "NotFoundError",
+    "ParseError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTooLargeError",
+    "StreamError",
+    "UnprocessableEntityError",
+    "UnsupportedError",
+    "UnsupportedMediaTypeError",
+    "ValidationError",
+    "status_error_class",
+]
+
+
+class AudiokitError(Exception):
+    """Base class of every error raised by audiokit."""
+
+
+class ValidationError(AudiokitError, ValueError):
+    """A parameter is not acceptable; raised before anything is sent.
+
+    Attributes
+    ----------
+    param : str
+        The parameter at fault, e.g. ``"response_format"``.
+    value : Any
+        The value that was given.
+    allowed : str
+        What would have been accepted, in words.
+    """
+
+    def __init__(self, param: str, value: Any, allowed: str, *, reason: str | None = None) -> None:
+        self.param = param
+        self.value = value
+        self.allowed = allowed
+        self.reason = reason
+        shown = _short_repr(value)
+        head = f"{param}={shown}: {reason}" if reason else f"{param}={shown} is not allowed"
+        super().__init__(f"{head}; allowed: {allowed}" if allowed else head)
+
+
+class InvalidTypeError(ValidationError, TypeError):
+    """An argument has the wrong type."""
+
+
+class AudioError(ValidationError):
+    """Audio input that cannot be used: empty, unreadable, silent or too large."""
+
+
+class UnsupportedError(ValidationError):
+    """The model or backend cannot do what was asked (e.g. diarization offline)."""
+
+
+class ParseError(AudiokitError, ValueError):
+    """Text that is not valid in the format it claims (srt, vtt, transcript json, SSE)."""
+
+
+class APIError(AudiokitError):
+    """Something went wrong talking to the server.
+
+    Attributes
+    ----------
+    message : str
+        The server's message (or a description of the failure).
+    request_id : str | None
+        The ``x-request-id`` header of the failed response, when there was one.
+    """
+
+    def __init__(self, message: str, *, request_id: str | None = None) -> None:
+        self.message = message
+        self.request_id = request_id
+        super().__init__(message)
+
+
+class APIStatusError(APIError):
+    """The server answered with an error status code.
+
+    Attributes
+    ----------
+    status_code, type, code, param, message, request_id, body
+        Everything the server said: the HTTP status, OpenAI's error ``type``/``code``/``param``,
+        its message, the request id and the decoded body (dict, or text when it was not JSON).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        type: str | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        request_id: str | None = None,
+        body: Any = None,
+    ) -> None:
+        self.status_code = status_code
+        self.type = type
+        self.code = code
+        self.param = param
+        self.body = body
+        super().__init__(message, request_id=request_id)
+
+    def __str__(self) -> str:
+        details = ", ".join(
+            f"{name}={value}"
+            for name, value in (("type", self.type), ("code", self.code), ("param", self.param))
+            if value
+        )
+        suffix = f" ({details})" if details else ""
+        rid = f" [request id {self.request_id}]" if self.request_id else ""
+        return f"HTTP {self.status_code}: {self.message}{suffix}{rid}"
+
+
+class BadRequestError(APIStatusError):
+    """400: the server rejected a parameter."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing or wrong."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key may not use this model or endpoint."""
+
+
+class NotFoundError(APIStatusError):
+    """404: unknown route, model or object."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the state of the resource."""
+
+
+class RequestTooLargeError(APIStatusError):
+    """413: the upload is over the server's limit."""
+
+
+class UnsupportedMediaTypeError(APIStatusError):
+    """415: the server could not read the uploaded audio."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request was well formed but not processable."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests, or the quota is exhausted."""
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the server failed."""
+
+
+class APIConnectionError(APIError):
+    """No usable answer: the connection failed, was reset, or a proxy answered instead."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out."""
+
+
+class APIResponseError(APIError):
+    """The server's answer could not be understood (malformed JSON, unexpected content type)."""
+
+
+class StreamError(APIError):
+    """A streamed response ended before its done event.
+
+    Attributes
+    ----------
+    partial : object
+        What was received before the break: a :class:`~audiokit.Transcript` for transcription
+        streams, a :class:`~audiokit.Speech` for speech streams.
+    """
+
+    def __init__(self, message: str, *, partial: Any = None, request_id: str | None = None):
+        self.partial = partial
+        super().__init__(message, request_id=request_id)
+
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: RequestTooLargeError,
+    415: UnsupportedMediaTypeError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status_code: int) -> type[APIStatusError]:
+    """The exception class for an HTTP error status."""
+    if status_code >= 500:
+        return InternalServerError
+    return _STATUS_ERRORS.get(status_code, APIStatusError)
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 20]}…{text[-15:]} ({len(text)} chars)"
