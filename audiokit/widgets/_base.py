@@ -1,0 +1,110 @@
+"""What both widgets share: the client, one worker thread, and the ``busy``/``error`` traits.
+
+Why a worker thread rather than the kernel's asyncio loop: the call is blocking work (an HTTP
+request, or the offline engine's CPU-bound inference), the widgets must behave the same in
+JupyterLab, Notebook 7, VS Code and plain Python (tests), and streamed text should keep arriving
+while the user runs other cells — a coroutine on the kernel loop stalls whenever a cell runs.
+Trait updates are thread-safe enough by construction: while a job runs, the front end freezes the
+inputs (``busy``), the worker is the only writer of the output traits, and each update is one
+``hold_sync`` message under a lock; ipykernel accepts messages from any thread. One worker for all
+widgets keeps jobs in click order and the offline engine single-threaded.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anywidget
+import traitlets
+
+__all__ = ["STATIC", "ClientWidget"]
+
+STATIC = Path(__file__).parent / "static"
+T = TypeVar("T")
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def _worker() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audiokit-widget")
+        return _executor
+
+
+def one_line(exc: BaseException) -> str:
+    """The exception's message on one line; foreign exceptions are prefixed by their type."""
+    from audiokit import AudiokitError
+
+    text = " ".join(str(exc).split())
+    if isinstance(exc, AudiokitError) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class ClientWidget(anywidget.AnyWidget):
+    """Base of the audiokit widgets: runs library calls off the kernel's main thread."""
+
+    _css = STATIC / "widgets.css"
+
+    busy = traitlets.Bool(False, help="True while a call runs.").tag(sync=True)
+    error = traitlets.Unicode("", help="The last error, as one line.").tag(sync=True)
+    # Incremented by the front end's main button: a click crossing as a trait change.
+    _requests = traitlets.Int(0).tag(sync=True)
+
+    def __init__(self, *, client: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._client = client
+        self._lock = threading.RLock()
+        #: The Future of the last run (``w.job.result(timeout)`` waits for it).
+        self.job: Future[Any] | None = None
+
+    @property
+    def client(self) -> Any:
+        """The ``audiokit.Client`` used (created on first use: offline without an API key)."""
+        if self._client is None:
+            import audiokit
+
+            self._client = audiokit.Client()
+        return self._client
+
+    def _update(self, **changes: Any) -> None:
+        """Set traits from any thread, sent to the front end as one message."""
+        with self._lock, self.hold_sync():
+            for name, value in changes.items():
+                setattr(self, name, value)
+
+    def _submit(self, work: Callable[[], T], *, busy: bool = True) -> Future[T]:
+        """Run ``work`` on the worker; its error becomes ``self.error`` and the Future's."""
+
+        def run() -> T:
+            try:
+                return work()
+            except Exception as exc:  # shown as one line, and kept in the Future: not swallowed
+                self._update(error=one_line(exc))
+                raise
+            finally:
+                if busy:
+                    self._update(busy=False)
+
+        if busy:
+            self._update(busy=True, error="")
+        future = _worker().submit(run)
+        if busy:
+            self.job = future
+        return future
+
+    @traitlets.observe("_requests")
+    def _on_request(self, change: traitlets.Bunch) -> None:
+        if not self.busy:
+            self.run()
+
+    def run(self) -> Future[Any]:
+        """Start the widget's action, as its main button does."""
+        raise NotImplementedError

@@ -1,0 +1,117 @@
+"""The transcriber widget: upload or record audio in the browser, transcribe it in the kernel."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import Any
+
+import traitlets
+from ipywidgets.widgets.trait_types import bytes_serialization
+
+from ._base import STATIC, ClientWidget
+
+__all__ = ["TranscribeWidget"]
+
+
+def _capability_flags(model: str) -> dict[str, bool]:
+    import audiokit
+
+    caps = audiokit.capabilities(model)
+    return {"logprobs": caps.logprobs, "stream": caps.stream}
+
+
+class TranscribeWidget(ClientWidget):
+    """Upload a file or record from the browser's microphone, then transcribe it.
+
+    Recording uses the browser's MediaRecorder, so it works with a remote kernel and in
+    JupyterLab, Notebook 7 and VS Code. The call runs on a worker thread; with ``stream`` the
+    text grows live. The result is ``w.transcript`` (an ``audiokit.Transcript``), displayed
+    with its confidence highlighting.
+
+    Parameters
+    ----------
+    client : audiokit.Client, optional
+        The client to call; by default ``audiokit.Client()`` (offline without an API key).
+    **kwargs
+        Initial trait values: ``model``, ``language``, ``response_format``, ``logprobs``,
+        ``stream``, ``audio``.
+
+    Examples
+    --------
+    >>> w = TranscribeWidget(stream=True)                         # doctest: +SKIP
+    >>> w.audio = open("hello.wav", "rb").read()                  # doctest: +SKIP
+    >>> w.run().result().text                                     # doctest: +SKIP
+    'Hello there.'
+    """
+
+    _esm = STATIC / "transcribe.js"
+
+    audio = traitlets.Bytes(b"", help="The audio to transcribe, any container.").tag(
+        sync=True, **bytes_serialization
+    )
+    audio_name = traitlets.Unicode("", help="File name of the upload or recording.").tag(sync=True)
+    model = traitlets.Unicode("gpt-4o-mini-transcribe").tag(sync=True)
+    model_options = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    language = traitlets.Unicode("", help="ISO-639-1 code or name; empty: detect.").tag(sync=True)
+    language_options = traitlets.List(help="[code, name] pairs offered.").tag(sync=True)
+    response_format = traitlets.Unicode("json").tag(sync=True)
+    format_options = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    logprobs = traitlets.Bool(False, help="Ask for token confidences.").tag(sync=True)
+    stream = traitlets.Bool(False, help="Show the text as it is produced.").tag(sync=True)
+    capabilities = traitlets.Dict(help="What the model supports: logprobs, stream.").tag(sync=True)
+    text = traitlets.Unicode("", help="The text so far while streaming, then the final text.").tag(
+        sync=True
+    )
+    html = traitlets.Unicode("", help="The transcript's rich display.").tag(sync=True)
+    transcript = traitlets.Any(None, allow_none=True, help="The last audiokit.Transcript.")
+
+    def __init__(self, *, client: Any = None, **kwargs: Any) -> None:
+        import audiokit
+
+        kwargs.setdefault("model_options", list(audiokit.TRANSCRIPTION_MODELS))
+        kwargs.setdefault(
+            "language_options", [list(item) for item in audiokit.SUPPORTED_LANGUAGES.items()]
+        )
+        super().__init__(client=client, **kwargs)
+        self._model_changed()
+
+    @traitlets.observe("model")
+    def _model_changed(self, change: traitlets.Bunch | None = None) -> None:
+        import audiokit
+
+        formats = list(audiokit.capabilities(self.model).response_formats)
+        with self.hold_sync():
+            self.capabilities = _capability_flags(self.model)
+            self.format_options = formats
+            if self.response_format not in formats:
+                self.response_format = formats[0]
+
+    def run(self) -> Future[Any]:
+        """Transcribe ``audio`` with the chosen options; returns the Future of the Transcript."""
+        audio, stream = self.audio, self.stream
+        options = {
+            "model": self.model,
+            "language": self.language or None,
+            "response_format": self.response_format,
+        }
+        if self.logprobs and self.capabilities.get("logprobs"):
+            options["logprobs"] = True
+
+        def work() -> Any:
+            if stream:
+                events = self.client.transcribe(audio, stream=True, **options)
+                text = ""
+                for event in events:
+                    if event.type == "transcript.text.delta":
+                        text += event.delta
+                        self._update(text=text)
+                transcript = events.transcript
+            else:
+                transcript = self.client.transcribe(audio, **options)
+            self._update(transcript=transcript, text=transcript.text, html=transcript._repr_html_())
+            return transcript
+
+        self._update(text="", html="")
+        return self._submit(work)
+
+    transcribe = run
