@@ -34,6 +34,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ._errors import InvalidTypeError, ValidationError
+
 __all__ = [
     "ENCODE_FORMATS",
     "AudioDecodeError",
@@ -159,7 +161,7 @@ def _sf_can_write(fmt: str, subtype: str) -> bool:
 
 def _as_buffer(data: bytes | bytearray | memoryview) -> io.BytesIO:
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"data must be bytes, got {type(data).__name__}")
+        raise InvalidTypeError("data", data, "the encoded file as bytes")
     if len(data) == 0:
         raise AudioDecodeError("no audio: the data is empty (0 bytes)")
     return io.BytesIO(bytes(data))
@@ -167,15 +169,15 @@ def _as_buffer(data: bytes | bytearray | memoryview) -> io.BytesIO:
 
 def _check_rate(name: str, value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer number of Hz, got {value!r}")
+        raise ValidationError(name, value, "a positive integer number of Hz")
     return int(value)
 
 
 def _as_float32(samples: np.ndarray) -> np.ndarray:
     arr = np.asarray(samples)
     if arr.ndim not in (1, 2):
-        raise ValueError(
-            f"samples must be 1-D (mono) or 2-D (frames, channels), got shape {arr.shape}"
+        raise ValidationError(
+            "samples", f"array of shape {arr.shape}", "1-D (mono) or 2-D (frames, channels)"
         )
     if arr.dtype.kind in "iu":  # integer PCM: scale to [-1, 1]
         arr = arr.astype(np.float32) / float(np.iinfo(arr.dtype).max + 1)
@@ -505,7 +507,7 @@ def _encode_av(x: np.ndarray, rate: int, enc: _Encoding) -> bytes:
     channels = 1 if x.ndim == 1 else x.shape[1]
     layout = {1: "mono", 2: "stereo"}.get(channels)
     if layout is None:
-        raise ValueError(f"encoding {enc.av_codec} supports 1 or 2 channels, got {channels}")
+        raise ValidationError("samples", f"{channels} channels", "1 or 2 channels")
     out = io.BytesIO()
     with av.open(out, mode="w", format=enc.av_container) as container:
         stream = container.add_stream(enc.av_codec, rate=rate, layout=layout)
@@ -553,11 +555,11 @@ def encode(samples: np.ndarray, sample_rate: int, fmt: str) -> bytes:
     """
     enc = _ENCODINGS.get(fmt)
     if enc is None:
-        raise ValueError(f"fmt={fmt!r} is not supported; allowed: {', '.join(ENCODE_FORMATS)}")
+        raise ValidationError("fmt", fmt, ", ".join(ENCODE_FORMATS))
     rate = _check_rate("sample_rate", sample_rate)
     x = np.clip(_as_float32(samples), -1.0, 1.0)
     if not np.all(np.isfinite(x)):
-        raise ValueError("samples contain NaN or infinity")
+        raise ValidationError("samples", "array with NaN or infinity", "finite values")
     if fmt == "pcm":
         return (np.round(x * 32767.0).astype("<i2")).tobytes()
     target = _pick_rate(rate, enc.rates_hz)
@@ -655,7 +657,7 @@ def iter_blocks(
     """
     rate = _check_rate("sample_rate", sample_rate)
     if not block_seconds > 0:
-        raise ValueError(f"block_seconds must be > 0, got {block_seconds!r}")
+        raise ValidationError("block_seconds", block_seconds, "a number of seconds > 0")
     block = max(1, round(block_seconds * rate))
     if isinstance(source, (bytes, bytearray, memoryview)):
         src: str | bytes = bytes(_as_buffer(source).getbuffer())
@@ -664,7 +666,7 @@ def iter_blocks(
         if not Path(src).is_file():
             raise FileNotFoundError(f"no such audio file: {src}")
     else:
-        raise TypeError(f"source must be a path or bytes, got {type(source).__name__}")
+        raise InvalidTypeError("source", source, "a file path or the file's bytes")
     return _blocks(_open_reader(src, rate), block)
 
 

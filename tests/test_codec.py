@@ -11,6 +11,7 @@ import pytest
 
 from audiokit import _codec
 from audiokit._codec import AudioDecodeError, decode, encode, iter_blocks, probe, resample
+from audiokit._errors import ValidationError
 
 av = pytest.importorskip("av")
 
@@ -180,17 +181,19 @@ def test_empty_data_raises_audio_decode_error() -> None:
         decode(b"")
 
 
-def test_caller_mistakes_name_the_parameter() -> None:
-    with pytest.raises(ValueError, match=r"fmt='ogg'.*mp3"):
+def test_caller_mistakes_raise_validation_errors_naming_the_parameter() -> None:
+    with pytest.raises(ValidationError, match=r"fmt='ogg'.*allowed: wav, flac, mp3"):
         encode(tone(), RATE, "ogg")
-    with pytest.raises(ValueError, match="sample_rate"):
+    with pytest.raises(ValidationError, match="sample_rate=0"):
         encode(tone(), 0, "wav")
-    with pytest.raises(ValueError, match="block_seconds"):
+    with pytest.raises(ValidationError, match="block_seconds"):
         iter_blocks(b"x", block_seconds=0)
-    with pytest.raises(TypeError, match="bytes"):
+    with pytest.raises(TypeError, match="data="):
         decode("speech.wav")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ValidationError, match="finite"):
         encode(np.full(100, np.nan, dtype=np.float32), RATE, "wav")
+    with pytest.raises(ValidationError, match="samples"):
+        encode(np.zeros((2, 2, 2), dtype=np.float32), RATE, "wav")
 
 
 # ---------------------------------------------------------------------------- resampling
