@@ -51,8 +51,6 @@ CHROMIUM_FLAGS = [
 ]
 LAB_START_TIMEOUT_S = 120
 KERNEL_READY_TIMEOUT_MS = 120_000
-# First use in a kernel loads Whisper tiny.en / the Piper voice: generous, but bounded.
-RESULT_TIMEOUT_MS = 180_000
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -111,6 +109,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         ("IPYTHONDIR", "ipython"),
     ]:
         env[var] = str(base / sub)
+    # No "get notified about Jupyter news?" toast over the widgets.
+    notification = base / "settings" / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True)
+    (notification / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     port, token = _free_port(), secrets.token_hex(16)
     log = base / "jupyterlab.log"
     cmd = [
@@ -218,6 +220,12 @@ class Notebook:
             "async () => { await window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
         )
 
+    def run_code(self, code: str) -> str:
+        """Execute ``code`` in the notebook's kernel (no new cell); return what it printed."""
+        answer = self.page.evaluate(_RUN_CODE_JS, code)
+        assert answer["error"] is None, f"{answer['error']}\n{answer['out']}"
+        return answer["out"]
+
     def diagnostics(self) -> str:
         return (
             f"page errors: {self.page_errors}\nconsole: {self.console[-30:]}\n"
@@ -229,11 +237,30 @@ _WAIT_FOR_KERNEL_JS = """
 async () => {
   const app = window.jupyterapp;
   const panel = app.shell.currentWidget;
+  window.__testPanel = panel;
   await panel.context.ready;
   await panel.sessionContext.ready;
   const kernel = panel.sessionContext.session.kernel;
   await kernel.info;
   return kernel.name;
+}
+"""
+
+
+_RUN_CODE_JS = """
+async (code) => {
+  const kernel = window.__testPanel.sessionContext.session.kernel;
+  const future = kernel.requestExecute({ code, store_history: false });
+  let out = "";
+  let error = null;
+  future.onIOPub = (msg) => {
+    const type = msg.header.msg_type;
+    if (type === "stream") out += msg.content.text;
+    else if (type === "execute_result") out += msg.content.data["text/plain"];
+    else if (type === "error") error = `${msg.content.ename}: ${msg.content.evalue}`;
+  };
+  await future.done;
+  return { out, error };
 }
 """
 

@@ -36,7 +36,10 @@ function render({ model, el }) {
     type: "file",
     className: "audiokit-file",
     accept: "audio/*,video/mp4,video/webm,.mp3,.mp4,.mpeg,.mpga,.m4a,.ogg,.wav,.webm,.flac",
+    hidden: true,
   });
+  const uploadButton = h("button", { type: "button", className: "audiokit-upload", textContent: "⇪ Upload…" });
+  uploadButton.addEventListener("click", () => fileInput.click());
   const recordButton = h("button", { type: "button", className: "audiokit-record" });
   const clock = h("span", { className: "audiokit-clock" });
   const sourceName = h("span", { className: "audiokit-source" });
@@ -57,7 +60,7 @@ function render({ model, el }) {
   const streamLabel = h("label", {}, streamBox, " stream");
   el.classList.add("audiokit-widget", "audiokit-transcriber");
   el.append(
-    h("div", { className: "audiokit-row" }, fileInput, recordButton, clock, sourceName),
+    h("div", { className: "audiokit-row" }, uploadButton, fileInput, recordButton, clock, sourceName),
     h("div", { className: "audiokit-row" }, player),
     h(
       "div",
@@ -95,7 +98,7 @@ function render({ model, el }) {
     recordButton.textContent = recorder ? "■ Stop" : "● Record";
     recordButton.classList.toggle("audiokit-recording", Boolean(recorder));
     recordButton.disabled = busy;
-    fileInput.disabled = busy || Boolean(recorder);
+    uploadButton.disabled = busy || Boolean(recorder);
     for (const control of [modelSelect, languageInput, formatSelect]) control.disabled = busy;
     logprobsBox.disabled = busy || !caps.logprobs;
     streamBox.disabled = busy || !caps.stream;
@@ -165,6 +168,7 @@ function render({ model, el }) {
     model.set("audio_name", file.name);
     model.set("error", "");
     model.save_changes();
+    fileInput.value = ""; // choosing the same file again still fires "change"
   });
 
   // --- options: view -> model -------------------------------------------------------------
