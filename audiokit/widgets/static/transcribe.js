@@ -10,6 +10,8 @@
 const RECORDING_TYPES = ["audio/webm;codecs=opus", "audio/ogg;codecs=opus", "audio/mp4", "audio/webm"];
 const EXTENSIONS = { "audio/webm": "webm", "audio/ogg": "ogg", "audio/mp4": "m4a" };
 const CLOCK_TICK_MS = 100;
+// Call-oriented processing (echo cancellation, noise suppression) distorts speech for ASR.
+const MICROPHONE = { channelCount: 1, echoCancellation: false, noiseSuppression: false };
 
 function h(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -122,7 +124,7 @@ function render({ model, el }) {
     }
     let stream;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      stream = await navigator.mediaDevices.getUserMedia({ audio: MICROPHONE });
     } catch (err) {
       setError(`Microphone unavailable (${err.name}: ${err.message}); allow access or upload a file.`);
       return;
