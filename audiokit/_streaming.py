@@ -86,7 +86,7 @@ SpeechEvent = SpeechAudioDelta | SpeechAudioDone
 
 
 def _logprobs(data: Mapping[str, Any]) -> tuple[TokenLogprob, ...]:
-    items = data.get("logprobs") or ()
+    items = data.get("logprobs") or []
     if not isinstance(items, list):
         raise APIResponseError(f"logprobs must be a list, got {type(items).__name__}")
     return tuple(TokenLogprob.from_dict(lp) for lp in items if isinstance(lp, Mapping))
