@@ -436,7 +436,7 @@ def decode(
 # probing
 
 
-def _probe_av(buf: io.BytesIO) -> AudioInfo:
+def _probe_av(buf: io.BytesIO | str) -> AudioInfo:
     av = _av()
     with av.open(buf, mode="r") as container:
         if not container.streams.audio:
@@ -458,15 +458,24 @@ def _probe_av(buf: io.BytesIO) -> AudioInfo:
         return AudioInfo(name, int(ctx.sample_rate), int(ctx.channels), duration)
 
 
-def probe(data: bytes) -> AudioInfo:
+def probe(data: bytes | str | os.PathLike[str]) -> AudioInfo:
     """Read format, rate, channels and duration from the headers, without decoding the audio.
+
+    ``data`` is the encoded file's bytes or a path; a path is read only as far as the headers
+    need, so probing a three-hour recording costs no memory.
 
     Examples
     --------
     >>> probe(wav_bytes)
     AudioInfo(format='wav', sample_rate=22050, channels=1, duration=2.0)
     """
-    buf = _as_buffer(data)
+    buf: io.BytesIO | str
+    if isinstance(data, (str, os.PathLike)):
+        buf = os.fspath(data)
+        if not Path(buf).is_file():
+            raise FileNotFoundError(f"no such audio file: {buf}")
+    else:
+        buf = _as_buffer(data)
     sf = _soundfile()
     try:
         info = sf.info(buf)
@@ -477,7 +486,8 @@ def probe(data: bytes) -> AudioInfo:
                 f"{_INSTALL_HINT}"
             ) from sf_exc
         av = _av()
-        buf.seek(0)
+        if isinstance(buf, io.BytesIO):
+            buf.seek(0)
         try:
             return _probe_av(buf)
         except (av.FFmpegError, ValueError, RuntimeError) as av_exc:
