@@ -1,0 +1,206 @@
+"""`audiokit serve` on 127.0.0.1: our client, the official openai SDK and raw HTTP against it.
+
+The server runs as a real subprocess (the command users type), on the offline engine.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import jiwer
+import pytest
+
+import audiokit
+
+SENTENCES = [
+    "The weather today is sunny with a light breeze.",
+    "Please send the report to the finance team by Friday.",
+    "My favourite colour is green, and I like to read books.",
+    "The train to the city leaves at seven in the morning.",
+]
+SERVER_KEY = "sk-local-test-key"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(*extra: str) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "audiokit", "serve", "--port", str(port), *extra],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start within 60 s")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    proc, url = _start()
+    yield url
+    _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def recordings() -> list[audiokit.Speech]:
+    local = audiokit.Client(backend="local")
+    return [local.speak(s, response_format="wav") for s in SENTENCES]
+
+
+@pytest.fixture
+def client(server: str) -> Iterator[audiokit.Client]:
+    with audiokit.Client(base_url=f"{server}/v1", api_key="sk-anything", max_retries=0) as c:
+        yield c
+
+
+def test_client_round_trip_word_error_rate(client: audiokit.Client, recordings: list) -> None:
+    assert client.backend == "api"
+    hypotheses = [client.transcribe(r).text for r in recordings]
+    error = jiwer.wer(
+        [jiwer.RemovePunctuation()(s.lower()) for s in SENTENCES],
+        [jiwer.RemovePunctuation()(h.lower()) for h in hypotheses],
+    )
+    assert error <= 0.15, list(zip(SENTENCES, hypotheses, strict=True))
+
+
+def test_timestamps_and_logprobs(client: audiokit.Client, recordings: list) -> None:
+    speech = recordings[1]
+    timed = client.transcribe(speech, model="whisper-1", response_format="verbose_json",
+                              timestamp_granularities=["word", "segment"])  # fmt: skip
+    starts = [w.start for w in timed.word_list]
+    assert starts == sorted(starts) and len(starts) >= 8
+    assert all(0 <= w.start <= w.end <= speech.duration + 0.05 for w in timed.word_list)
+    assert timed.segment_list[-1].end <= speech.duration + 0.05
+    confident = client.transcribe(speech, logprobs=True)
+    assert confident.logprobs and all(lp.logprob <= 0 for lp in confident.logprobs)
+    # the tokens spell the text (modulo the leading space Whisper puts on the first token)
+    assert "".join(lp.token for lp in confident.logprobs).strip() == confident.text
+
+
+def test_streaming_matches_non_streaming(client: audiokit.Client, recordings: list) -> None:
+    stream = client.transcribe(recordings[0], stream=True, logprobs=True)
+    deltas = [e.delta for e in stream if e.type == "transcript.text.delta"]
+    assert len(deltas) > 3  # token by token, not one blob
+    assert stream.transcript.text == "".join(deltas).strip()
+    assert stream.transcript.text == client.transcribe(recordings[0]).text
+
+
+def test_speech_formats_through_server(client: audiokit.Client) -> None:
+    for fmt in audiokit.SPEECH_FORMATS:
+        speech = client.speak("Testing every format.", model="tts-1", response_format=fmt)
+        samples, _ = speech.to_numpy()
+        assert 0.5 < speech.duration < 5, fmt
+        assert abs(samples).max() > 0.05, fmt
+
+
+def test_openai_sdk_against_server(server: str, recordings: list) -> None:
+    openai = pytest.importorskip("openai")
+    sdk = openai.OpenAI(base_url=f"{server}/v1", api_key="sk-anything", max_retries=0)
+    audio = recordings[3].data
+    text = sdk.audio.transcriptions.create(model="gpt-4o-mini-transcribe",
+                                           file=("a.wav", audio, "audio/wav")).text  # fmt: skip
+    assert "train" in text.lower()
+    events = list(sdk.audio.transcriptions.create(
+        model="gpt-4o-mini-transcribe", file=("a.wav", audio, "audio/wav"), stream=True,
+        include=["logprobs"]))  # fmt: skip
+    assert events[-1].type == "transcript.text.done"
+    assert events[-1].text == text
+    assert all(e.logprobs for e in events[:-1])
+    srt = sdk.audio.transcriptions.create(model="whisper-1", file=("a.wav", audio, "audio/wav"),
+                                          response_format="srt")  # fmt: skip
+    assert "-->" in srt
+    speech = sdk.audio.speech.create(model="gpt-4o-mini-tts", voice="coral", input="Hello.",
+                                     response_format="wav")  # fmt: skip
+    assert speech.content[:4] == b"RIFF"
+    assert sdk.models.list().data[0].owned_by == "audiokit-local"
+
+
+def test_error_shapes(server: str, recordings: list) -> None:
+    wav = recordings[0].data
+    url = f"{server}/v1/audio/transcriptions"
+    bad = httpx.post(url, data={"model": "gpt-4o-mini-transcribe", "response_format": "srt"},
+                     files={"file": ("a.wav", wav, "audio/wav")})  # fmt: skip
+    assert bad.status_code == 400
+    assert bad.json()["error"]["param"] == "response_format"
+    unreadable = httpx.post(url, data={"model": "whisper-1"},
+                            files={"file": ("a.wav", b"RIFF....WAVEnot really", "audio/wav")})  # fmt: skip
+    assert unreadable.status_code == 400
+    assert unreadable.json()["error"]["param"] == "file"
+    not_multipart = httpx.post(url, json={"model": "whisper-1"})
+    assert not_multipart.status_code == 415
+    huge = httpx.post(url, data={"model": "whisper-1"},
+                      files={"file": ("a.wav", wav[:44] + b"\0" * (26 * 2**20), "audio/wav")})  # fmt: skip
+    assert huge.status_code == 413
+    diarize = httpx.post(url, data={"model": "gpt-4o-transcribe-diarize",
+                                    "response_format": "diarized_json"},
+                         files={"file": ("a.wav", wav, "audio/wav")})  # fmt: skip
+    assert diarize.status_code == 400 and "offline" in diarize.json()["error"]["message"]
+    assert httpx.get(f"{server}/v1/nothing-here").status_code == 404
+
+
+def test_errors_reach_the_client_typed(client: audiokit.Client, recordings: list) -> None:
+    with pytest.raises(audiokit.BadRequestError) as info:
+        client.speak("Hello", voice={"id": "voice_123"})
+    assert info.value.status_code == 400 and info.value.param == "voice"
+    assert "offline" in str(info.value)
+
+
+def test_api_key_required_when_configured(recordings: list) -> None:
+    proc, url = _start("--api-key", SERVER_KEY)
+    try:
+        wrong = audiokit.Client(base_url=f"{url}/v1", api_key="sk-wrong", max_retries=0)
+        with pytest.raises(audiokit.AuthenticationError) as info:
+            wrong.transcribe(recordings[0])
+        assert info.value.code == "invalid_api_key"
+        assert "sk-wrong" not in str(info.value)
+        right = audiokit.Client(base_url=f"{url}/v1", api_key=SERVER_KEY)
+        assert "weather" in right.transcribe(recordings[0]).text.lower()
+    finally:
+        _stop(proc)
+
+
+def test_concurrent_requests_are_served_side_by_side(server: str, recordings: list) -> None:
+    """A long transcription in flight does not block other requests."""
+    results: dict[str, object] = {}
+
+    def long_job() -> None:
+        with audiokit.Client(base_url=f"{server}/v1", api_key="k") as c:
+            results["long"] = c.transcribe(recordings[2], model="whisper-1",
+                                           response_format="verbose_json",
+                                           timestamp_granularities=["word"])  # fmt: skip
+
+    worker = threading.Thread(target=long_job)
+    worker.start()
+    quick = [httpx.get(f"{server}/v1/models", timeout=30).status_code for _ in range(5)]
+    worker.join(timeout=120)
+    assert quick == [200] * 5
+    assert "green" in results["long"].text.lower()  # type: ignore[attr-defined]
