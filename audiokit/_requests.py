@@ -414,7 +414,9 @@ def _string_list(param: str, values: Any, allowed: Sequence[str] | None = None) 
 
 
 def _number(value: float) -> str:
-    return f"{value:g}"
+    """The shortest text that reads back as exactly ``value`` (``:g`` kept only 6 digits)."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _join(values: Sequence[str]) -> str:

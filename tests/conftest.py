@@ -1,0 +1,461 @@
+"""Shared fixtures for the test suite.
+
+- ``_isolated_env`` (autouse): no test sees the developer's ``OPENAI_*`` / ``AUDIOKIT_*``
+  variables, so a real API key can never be used by accident and the backend choice is explicit.
+- ``make_audio``: real audio files (wav, flac, mp3, ogg, opus, m4a, webm) made with soundfile
+  and PyAV from a generated tone, or silence.
+- ``recorder``: an ``httpx.MockTransport`` whose handler records every request (to prove that
+  nothing was sent, or to look at exactly what was sent) and answers with a scripted response.
+- ``fault_server``: a threaded HTTP/1.1 server on 127.0.0.1 (real sockets) that answers each
+  request with the next scripted :class:`Reply`: a status, a delay, a connection reset in the
+  middle of the upload, a chunked (SSE) body cut before its end, or an endless body.
+- ``open_sockets`` / ``wait_for``: helpers for leak checks.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import select
+import socket
+import socketserver
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import numpy as np
+import pytest
+
+try:
+    from hypothesis import HealthCheck, settings
+
+    # The machine is shared: no per-example deadline, fewer examples unless asked for more.
+    settings.register_profile(
+        "audiokit",
+        deadline=None,
+        max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "150")),
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    settings.load_profile("audiokit")
+except ImportError:  # pragma: no cover - hypothesis is in the test extra
+    pass
+
+ENV_VARS = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_ORG_ID",
+    "OPENAI_PROJECT",
+    "OPENAI_PROJECT_ID",
+    "AUDIOKIT_BACKEND",
+    "AUDIOKIT_TRANSCRIPTION_MODEL",
+    "AUDIOKIT_TRANSLATION_MODEL",
+    "AUDIOKIT_SPEECH_MODEL",
+    "AUDIOKIT_VOICE",
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+# -- audio ------------------------------------------------------------------------------------
+
+AUDIO_RATE = 16_000  # Hz
+
+
+def tone(
+    seconds: float = 1.0, rate: int = AUDIO_RATE, hz: float = 440.0, amplitude: float = 0.3
+) -> np.ndarray:
+    """A sine tone with 10 ms fades (float32 mono)."""
+    t = np.arange(round(rate * seconds)) / rate
+    fade = np.minimum(1.0, np.minimum(t, seconds - t) / 0.01)
+    return (amplitude * fade * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+
+
+def _with_av(samples: np.ndarray, rate: int, container: str, codec: str) -> bytes:
+    import av
+
+    out = io.BytesIO()
+    with av.open(out, mode="w", format=container) as c:
+        stream = c.add_stream(codec, rate=rate, layout="mono")
+        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="flt", layout="mono")
+        frame.sample_rate, frame.pts = rate, 0
+        fmt = stream.codec_context.codec.audio_formats[0].name
+        resampler = av.AudioResampler(format=fmt, layout="mono", rate=rate)
+        for f in [*resampler.resample(frame), *resampler.resample(None)]:
+            for packet in stream.encode(f):
+                c.mux(packet)
+        for packet in stream.encode(None):
+            c.mux(packet)
+    return out.getvalue()
+
+
+def encode_audio(
+    fmt: str, seconds: float = 1.0, *, rate: int = AUDIO_RATE, silent: bool = False
+) -> bytes:
+    """Real audio bytes in ``fmt``: wav flac mp3 ogg (Vorbis) opus m4a (AAC) webm (Opus)."""
+    import soundfile as sf
+
+    x = np.zeros(round(rate * seconds), np.float32) if silent else tone(seconds, rate)
+    if fmt in ("wav", "flac"):
+        buf = io.BytesIO()
+        sf.write(buf, x, rate, format=fmt.upper(), subtype="PCM_16")
+        return buf.getvalue()
+    if fmt == "ogg":
+        buf = io.BytesIO()
+        sf.write(buf, x, rate, format="OGG", subtype="VORBIS")
+        return buf.getvalue()
+    if fmt in ("mp3", "opus"):
+        from audiokit._codec import encode
+
+        return encode(x, rate, fmt)
+    if fmt == "m4a":
+        return _with_av(x, 48_000 if rate not in (44_100, 48_000) else rate, "ipod", "aac")
+    if fmt == "webm":
+        return _with_av(_resample_48k(x, rate), 48_000, "webm", "libopus")
+    raise ValueError(fmt)
+
+
+def _resample_48k(x: np.ndarray, rate: int) -> np.ndarray:
+    if rate == 48_000:
+        return x
+    t_new = np.arange(round(len(x) * 48_000 / rate)) / 48_000
+    return np.interp(t_new, np.arange(len(x)) / rate, x).astype(np.float32)
+
+
+@pytest.fixture
+def make_audio() -> Callable[..., bytes]:
+    """``make_audio("mp3", seconds=2.0, silent=False) -> bytes``."""
+    return encode_audio
+
+
+@pytest.fixture(scope="session")
+def wav_bytes() -> bytes:
+    """One second of a 440 Hz tone as 16-bit WAV."""
+    return encode_audio("wav", 1.0)
+
+
+# -- a recording mock transport ---------------------------------------------------------------
+
+
+class Recorder:
+    """An ``httpx.MockTransport`` handler that keeps every request and answers ``reply``."""
+
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+        self.reply: Callable[[httpx.Request], httpx.Response] = lambda request: httpx.Response(
+            200, json={"text": "ok"}
+        )
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        self.requests.append(request)
+        return self.reply(request)
+
+    @property
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self)
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+# -- reading what was sent -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a multipart/form-data body."""
+
+    name: str
+    value: bytes
+    filename: str | None = None
+    content_type: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.value.decode("utf-8")
+
+
+def multipart_parts(request: httpx.Request) -> list[Part]:
+    """The parts of a multipart request body, in order, parsed with the stdlib email parser."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    ctype = request.headers["content-type"]
+    assert ctype.startswith("multipart/form-data; boundary="), ctype
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + request.read()
+    )
+    assert message.is_multipart()
+    parts = []
+    for part in message.iter_parts():
+        disposition = part.get("content-disposition", "")
+        assert str(disposition).startswith("form-data"), disposition
+        parts.append(
+            Part(
+                name=part.get_param("name", header="content-disposition"),
+                value=part.get_payload(decode=True) or b"",
+                filename=part.get_param("filename", header="content-disposition"),
+                content_type=part.get("content-type") and part.get_content_type(),
+            )
+        )
+    return parts
+
+
+def multipart_fields(request: httpx.Request) -> list[tuple[str, str]]:
+    """The plain (non-file) fields of a multipart request as ``(name, value)`` pairs."""
+    return [(p.name, p.text) for p in multipart_parts(request) if p.filename is None]
+
+
+# -- a fault-injection HTTP server ------------------------------------------------------------
+
+
+@dataclass
+class Reply:
+    """What the fault server does with one request.
+
+    Attributes
+    ----------
+    status, headers, body
+        The answer. ``Content-Length`` is added unless ``chunks``/``endless`` is used or the
+        headers already have one.
+    delay : float
+        Seconds to wait before answering (cut short when the client hangs up).
+    reset_after : int | None
+        Read this many bytes of the request body, then reset the connection (RST).
+    chunks : list[bytes] | None
+        Send the body with ``Transfer-Encoding: chunked``, one chunk per item, ``chunk_pause``
+        seconds apart; ``cut=True`` closes the connection instead of sending the last chunk.
+    endless : bool
+        Keep sending body bytes (at most ``endless_limit``) until the client hangs up.
+    close : bool
+        Close the connection after answering.
+    """
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | str = b""
+    delay: float = 0.0
+    reset_after: int | None = None
+    chunks: list[bytes] | None = None
+    chunk_pause: float = 0.0
+    cut: bool = False
+    endless: bool = False
+    endless_limit: int = 64 * 1024 * 1024
+    close: bool = False
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float  # time.monotonic() when the request line arrived
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    server: _FaultTCPServer
+
+    def handle(self) -> None:
+        owner = self.server.owner
+        with owner._lock:
+            owner.active += 1
+            owner.connections += 1
+        try:
+            while self._one_request(owner):
+                pass
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            with owner._lock:
+                owner.active -= 1
+
+    def _one_request(self, owner: FaultServer) -> bool:
+        line = self.rfile.readline(65_537)
+        if not line:
+            return False
+        at = time.monotonic()
+        method, path, _ = line.decode("latin-1").split(" ", 2)
+        headers: dict[str, str] = {}
+        while True:
+            h = self.rfile.readline(65_537).decode("latin-1")
+            if h in ("\r\n", "\n", ""):
+                break
+            name, _, value = h.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        reply = owner._next_reply()
+        length = int(headers.get("content-length", "0"))
+        if reply.reset_after is not None:
+            self.rfile.read(min(length, reply.reset_after))
+            owner.received.append(Received(method, path, headers, b"", at))
+            self._reset()
+            return False
+        body = self.rfile.read(length) if length else b""
+        owner.received.append(Received(method, path, headers, body, at))
+        if reply.delay and self._client_gone_within(reply.delay):
+            return False
+        self._answer(reply)
+        return not reply.close and not reply.cut
+
+    def _client_gone_within(self, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self.server.owner._stopping.is_set():
+                return True
+            readable, _, _ = select.select([self.connection], [], [], min(left, 0.05))
+            if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                return True
+        return False
+
+    def _reset(self) -> None:
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+
+    def _answer(self, reply: Reply) -> None:
+        body = reply.body.encode() if isinstance(reply.body, str) else reply.body
+        headers = {k.lower(): v for k, v in reply.headers.items()}
+        if reply.chunks is not None:
+            headers["transfer-encoding"] = "chunked"
+        elif reply.endless:
+            headers.setdefault("content-length", str(reply.endless_limit))
+        else:
+            headers.setdefault("content-length", str(len(body)))
+        if reply.close or reply.cut:
+            headers["connection"] = "close"
+        reason = {200: "OK", 429: "Too Many Requests"}.get(reply.status, "Status")
+        head = f"HTTP/1.1 {reply.status} {reason}\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in headers.items()
+        )
+        self.wfile.write((head + "\r\n").encode("latin-1"))
+        if reply.chunks is not None:
+            for chunk in reply.chunks:
+                self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                self.wfile.flush()
+                if reply.chunk_pause:
+                    time.sleep(reply.chunk_pause)
+            if reply.cut:  # hang up without the terminating chunk, as a dying proxy would
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            self.wfile.write(b"0\r\n\r\n")
+        elif reply.endless:
+            block = b"x" * 65_536
+            for _ in range(reply.endless_limit // len(block)):  # bounded
+                self.wfile.write(block)
+        else:
+            self.wfile.write(body)
+        self.wfile.flush()
+
+
+class _FaultTCPServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    owner: FaultServer
+
+
+class FaultServer:
+    """A scripted HTTP server on 127.0.0.1; see :class:`Reply`.
+
+    ``script(*replies)`` sets what the next requests get, in order; the last reply repeats.
+    ``received`` lists the requests that arrived, ``connections`` how many connections were
+    opened, ``active`` how many are still open.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._replies: list[Reply] = [Reply(200, {"content-type": "application/json"}, b"{}")]
+        self.received: list[Received] = []
+        self.connections = 0
+        self.active = 0
+        self._server = _FaultTCPServer(("127.0.0.1", 0), _Handler)
+        self._server.owner = self
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def script(self, *replies: Reply) -> None:
+        with self._lock:
+            self._replies = list(replies)
+            self.received.clear()
+            self.connections = 0
+
+    def _next_reply(self) -> Reply:
+        with self._lock:
+            return self._replies.pop(0) if len(self._replies) > 1 else self._replies[0]
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until every connection to the server is closed."""
+        return wait_for(lambda: self.active == 0, timeout)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+
+@pytest.fixture
+def fault_server() -> Iterator[FaultServer]:
+    server = FaultServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# -- leak checks ------------------------------------------------------------------------------
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Poll ``predicate`` every 10 ms until it is true or ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return predicate()
+
+
+def open_sockets() -> int:
+    """How many sockets this process has open (Linux ``/proc``)."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            count += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+        except OSError:
+            continue
+    return count
+
+
+@pytest.fixture
+def leak_check(fault_server: FaultServer) -> Iterator[Callable[[], None]]:
+    """Call the yielded function after closing the client: fails on leaked sockets/threads."""
+    if not os.path.isdir("/proc/self/fd"):  # pragma: no cover - Linux CI
+        pytest.skip("needs /proc to count sockets")
+    sockets, threads = open_sockets(), threading.active_count()
+
+    def check() -> None:
+        assert fault_server.wait_idle(), f"{fault_server.active} connections still open"
+        assert wait_for(lambda: open_sockets() <= sockets), (
+            f"sockets: {sockets} before, {open_sockets()} after"
+        )
+        assert wait_for(lambda: threading.active_count() <= threads), (
+            f"threads: {threads} before, {threading.active_count()} after"
+        )
+
+    yield check
