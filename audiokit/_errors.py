@@ -24,6 +24,7 @@ Every error audiokit raises derives from :class:`AudiokitError`::
         │   └── APITimeoutError
         ├── APIResponseError                an answer that cannot be understood (bad JSON)
         └── StreamError                     a stream broke early; keeps the partial result
+            └── LiveSessionError            a live (Realtime) session failed or dropped
 
 Errors from httpx are translated once, at the transport boundary (see ``_http.py``).
 """
@@ -45,6 +46,7 @@ __all__ = [
     "ConflictError",
     "InternalServerError",
     "InvalidTypeError",
+    "LiveSessionError",
     "NotFoundError",
     "ParseError",
     "PermissionDeniedError",
@@ -224,6 +226,43 @@ class StreamError(APIError):
         self.partial = partial
         super().__init__(message, request_id=request_id)
 
+
+
+class LiveSessionError(StreamError):
+    """A live transcription session (Realtime API) failed, or its connection dropped.
+
+    Raised for a server ``error`` event (e.g. session settings the server refused), a WebSocket
+    that closed before the session finished, or a server that stopped answering.
+
+    Attributes
+    ----------
+    partial : Transcript
+        The utterances transcribed before the failure, in order.
+    type, code, param : str | None
+        The server's error ``type`` / ``code`` / ``param`` (for an ``error`` event).
+    event_id : str | None
+        The id of the client event that caused the error, when the server said.
+    close_code : int | None
+        The WebSocket close code, when the connection closed (1006: dropped without a close).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        partial: Any = None,
+        type: str | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        event_id: str | None = None,
+        close_code: int | None = None,
+    ) -> None:
+        self.type = type
+        self.code = code
+        self.param = param
+        self.event_id = event_id
+        self.close_code = close_code
+        super().__init__(message, partial=partial)
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
