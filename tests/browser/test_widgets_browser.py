@@ -55,6 +55,7 @@ def speech_seconds(path: Path) -> float:
 
 
 def transcribe_in_page(nb) -> str:
+    """Click Transcribe, wait for the result; return the text, checked against the page."""
     widget = nb.output(0).locator(".audiokit-transcriber")
     run = widget.locator("button.audiokit-run")
     expect(run).to_be_enabled()
@@ -63,7 +64,9 @@ def transcribe_in_page(nb) -> str:
     expect(result).not_to_be_empty(timeout=RESULT_TIMEOUT_MS)
     expect(run).to_have_text("Transcribe")  # busy state is over
     expect(widget.locator(".audiokit-error")).to_be_hidden()
-    return result.inner_text()
+    text = nb.run_code("print(w.transcript.text)").strip()
+    assert text and words(text) in words(result.inner_text())  # the page shows the transcript
+    return text
 
 
 def test_upload_transcribes_with_live_text(open_notebook, speech_wav):
@@ -76,7 +79,7 @@ def test_upload_transcribes_with_live_text(open_notebook, speech_wav):
     widget.locator("input.audiokit-stream").check()
     widget.locator("input.audiokit-logprobs").check()
     # Record every text the live line shows, without sleeping or polling.
-    widget.locator(".audiokit-live").evaluate(
+    widget.locator(".audiokit-live-text").evaluate(
         """live => {
           window.__liveTexts = [];
           new MutationObserver(() => window.__liveTexts.push(live.textContent))
@@ -89,14 +92,10 @@ def test_upload_transcribes_with_live_text(open_notebook, speech_wav):
     assert word_error_rate(SENTENCE, shown) <= MAX_WER, shown
     live_texts = [t for t in nb.page.evaluate("window.__liveTexts") if t.strip()]
     assert live_texts, "no text was shown while streaming"
-    in_python = nb.run_code(
-        "print(w.transcript.text)\n"
-        "print(type(w.transcript.tokens).__name__, len(w.transcript.tokens))"
-    )
-    text_line, tokens_line = in_python.strip().splitlines()
-    assert word_error_rate(SENTENCE, text_line) <= MAX_WER
-    assert words(text_line) == words(shown)
-    assert tokens_line.startswith("DataFrame ") and int(tokens_line.split()[1]) > 0
+    assert all(words(t) in words(shown) for t in live_texts), live_texts
+    tokens = nb.run_code("print(type(w.transcript.tokens).__name__, len(w.transcript.tokens))")
+    kind, count = tokens.split()
+    assert kind == "DataFrame" and int(count) > 0  # confidences came back
 
 
 def test_microphone_recording_transcribes(open_notebook, launch_chromium, speech_wav):
@@ -120,8 +119,8 @@ def test_microphone_recording_transcribes(open_notebook, launch_chromium, speech
     shown = transcribe_in_page(nb)
 
     assert word_error_rate(SENTENCE, shown) <= MAX_WER, shown
-    recorded = nb.run_code("print(w.audio_name, len(w.audio), w.transcript.text)")
-    name, size, _ = recorded.split(" ", 2)
+    recorded = nb.run_code("print(w.audio_name, len(w.audio))")
+    name, size = recorded.split()
     assert name.startswith("recording.") and int(size) > 1000
 
 

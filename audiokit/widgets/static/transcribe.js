@@ -55,7 +55,7 @@ function render({ model, el }) {
   const streamBox = h("input", { type: "checkbox", className: "audiokit-stream" });
   const runButton = h("button", { type: "button", className: "audiokit-run audiokit-primary" });
   const errorLine = h("div", { className: "audiokit-error", role: "alert" });
-  const live = h("div", { className: "audiokit-live", "aria-live": "polite" });
+  const live = h("div", { className: "audiokit-live-text", "aria-live": "polite" });
   const result = h("div", { className: "audiokit-result" });
 
   const logprobsLabel = h("label", {}, logprobsBox, " confidence");
