@@ -15,12 +15,16 @@ import httpx
 from ._audio import AudioInput
 from ._config import Settings, defaults, resolve_settings
 from ._http import AsyncHTTP, SyncHTTP
+from ._longaudio import AsyncSpeechPieces, SpeechJob, SpeechPieces, TranscriptionJob
 from ._requests import APIRequest, speech_request, transcription_request, translation_request
 from ._speech import Speech
 from ._streaming import AsyncSpeechStream, AsyncTranscriptStream, SpeechStream, TranscriptStream
 from ._transcript import Transcript
 
 __all__ = ["AsyncClient", "Client"]
+
+# transcribe() options handled around the request by TranscriptionJob (_longaudio.py)
+_JOB_OPTIONS = ("split", "chunk_seconds", "carry_prompt", "concurrency", "cache")
 
 
 class _ClientBase:
@@ -68,6 +72,18 @@ class _ClientBase:
         self, audio: AudioInput, model: str | None, kwargs: dict[str, Any]
     ) -> APIRequest:
         return transcription_request(audio, model=model or defaults.transcription_model, **kwargs)
+
+    def _transcription_job(
+        self, audio: AudioInput, model: str | None, params: dict[str, Any], **options: Any
+    ) -> TranscriptionJob:
+        """Cache lookup and long-audio splitting around the one-request path (_longaudio.py)."""
+        return TranscriptionJob(
+            audio,
+            model=model or defaults.transcription_model,
+            params=params,
+            endpoint="local" if self.backend == "local" else self.base_url,
+            **options,
+        )
 
     def _translation(
         self, audio: AudioInput, model: str | None, kwargs: dict[str, Any]
@@ -172,6 +188,11 @@ class Client(_ClientBase):
         stream: bool = False,
         sample_rate: int | None = None,
         filename: str | None = None,
+        split: bool | str = "auto",
+        chunk_seconds: float | None = None,
+        carry_prompt: bool = False,
+        concurrency: int = 4,
+        cache: Any = None,
     ) -> Transcript | TranscriptStream:
         """Transcribe audio (``POST /audio/transcriptions``).
 
@@ -190,35 +211,69 @@ class Client(_ClientBase):
             Shortcut for ``include=["logprobs"]``.
         stream
             Return a :class:`TranscriptStream` of events instead of waiting.
+        split : {"auto", True, False}
+            Long audio. ``"auto"`` (default): audio over the 25 MB upload limit, or longer than
+            the model accepts (1400 s for the gpt-4o models), is cut at pauses into chunks that
+            are transcribed separately and merged (times shifted, usage summed); anything else
+            is sent as is. ``True``: also split audio longer than ``chunk_seconds``. ``False``:
+            never split (too-large audio raises :class:`AudioError`).
+        chunk_seconds
+            Target chunk length when splitting (default 600 s).
+        carry_prompt
+            Prompt each chunk with the end of the previous chunk's transcript, as the reference
+            advises for split audio. Chunks then run one after another; by default (``False``)
+            they run concurrently.
+        concurrency
+            Chunks transcribed at once (default 4).
+        cache
+            ``True``, a directory or an :class:`audiokit.TranscriptCache`: reuse a stored answer
+            for the same audio content, model and parameters, and store new answers (chunks
+            too, so an interrupted long transcription resumes). Off by default.
 
         Returns
         -------
         Transcript or TranscriptStream
         """
-        request = self._transcription(
+        params = dict(
+            language=language,
+            prompt=prompt,
+            response_format=response_format,
+            temperature=temperature,
+            timestamp_granularities=timestamp_granularities,
+            include=include,
+            logprobs=logprobs,
+            chunking_strategy=chunking_strategy,
+            known_speaker_names=known_speaker_names,
+            known_speaker_references=known_speaker_references,
+            languages=languages,
+            keywords=keywords,
+            stream=stream,
+            sample_rate=sample_rate,
+            filename=filename,
+        )
+        job = self._transcription_job(
             audio,
             model,
-            dict(
-                language=language,
-                prompt=prompt,
-                response_format=response_format,
-                temperature=temperature,
-                timestamp_granularities=timestamp_granularities,
-                include=include,
-                logprobs=logprobs,
-                chunking_strategy=chunking_strategy,
-                known_speaker_names=known_speaker_names,
-                known_speaker_references=known_speaker_references,
-                languages=languages,
-                keywords=keywords,
-                stream=stream,
-                sample_rate=sample_rate,
-                filename=filename,
-            ),
+            params,
+            split=split,
+            chunk_seconds=chunk_seconds,
+            carry_prompt=carry_prompt,
+            concurrency=concurrency,
+            cache=cache,
+            stream=stream,
         )
         if stream:
+            request = self._transcription(job.audio, model, params)
             items, close = self._http.stream(request)
             return TranscriptStream(items, request, close)
+        return job.run_sync(
+            lambda part, part_params: self._send_transcription(part, model, part_params)
+        )
+
+    def _send_transcription(
+        self, audio: AudioInput, model: str | None, params: dict[str, Any]
+    ) -> Transcript:
+        request = self._transcription(audio, model, params)
         return self._transcript(request, self._http.request(request), "transcribe")
 
     def translate(
@@ -262,7 +317,8 @@ class Client(_ClientBase):
         speed: float | None = None,
         stream_format: str | None = None,
         stream: bool = False,
-    ) -> Speech | SpeechStream:
+        split: bool | str = "auto",
+    ) -> Speech | SpeechStream | SpeechPieces:
         """Turn text into speech (``POST /audio/speech``).
 
         Parameters
@@ -277,7 +333,29 @@ class Client(_ClientBase):
             As in the API reference; checked against the model before sending.
         stream
             Return a :class:`SpeechStream` yielding audio chunks as they arrive.
+        split : {"auto", True, False}
+            Text over 4096 characters. ``"auto"`` or ``True`` (default): it is cut at sentence
+            boundaries (long sentences at clauses, then between words), the pieces are
+            synthesised concurrently and joined with a short pause into one file of
+            ``response_format``, encoded once; with ``stream=True`` a :class:`SpeechPieces`
+            yields each piece's audio (a complete file) as it is ready. Text that fits one
+            request is sent as is. ``False``: long text raises :class:`ValidationError`.
         """
+        job = SpeechJob(
+            text, split=split, response_format=response_format, stream_format=stream_format
+        )
+        if job.pieces is not None:
+            options = dict(instructions=instructions, speed=speed)
+            self._speech(
+                job.pieces[0], model, voice, {**options, "response_format": response_format}
+            )
+
+            def send(piece: str, fmt: str) -> Speech:
+                return self.speak(
+                    piece, model=model, voice=voice, response_format=fmt, split=False, **options
+                )
+
+            return SpeechPieces(job, send) if stream else job.run_sync(send)
         request = self._speech(
             text,
             model,
@@ -331,10 +409,21 @@ class AsyncClient(_ClientBase):
         self, audio: AudioInput, *, model: str | None = None, stream: bool = False, **params: Any
     ) -> Transcript | AsyncTranscriptStream:
         """See :meth:`Client.transcribe`."""
-        request = self._transcription(audio, model, {**params, "stream": stream})
+        options = {k: params.pop(k) for k in _JOB_OPTIONS if k in params}
+        params["stream"] = stream
+        job = self._transcription_job(audio, model, params, stream=stream, **options)
         if stream:
+            request = self._transcription(job.audio, model, params)
             items, close = await self._http.stream(request)
             return AsyncTranscriptStream(items, request, close)
+        return await job.run_async(
+            lambda part, part_params: self._send_transcription(part, model, part_params)
+        )
+
+    async def _send_transcription(
+        self, audio: AudioInput, model: str | None, params: dict[str, Any]
+    ) -> Transcript:
+        request = self._transcription(audio, model, params)
         return self._transcript(request, await self._http.request(request), "transcribe")
 
     async def translate(
@@ -351,9 +440,28 @@ class AsyncClient(_ClientBase):
         model: str | None = None,
         voice: str | Mapping[str, str] | None = None,
         stream: bool = False,
+        split: bool | str = "auto",
         **params: Any,
-    ) -> Speech | AsyncSpeechStream:
+    ) -> Speech | AsyncSpeechStream | AsyncSpeechPieces:
         """See :meth:`Client.speak`."""
+        job = SpeechJob(
+            text,
+            split=split,
+            response_format=params.get("response_format", "mp3"),
+            stream_format=params.get("stream_format"),
+        )
+        if job.pieces is not None:
+            options = {
+                k: v for k, v in params.items() if k not in ("response_format", "stream_format")
+            }
+            self._speech(job.pieces[0], model, voice, params)
+
+            async def send(piece: str, fmt: str) -> Speech:
+                return await self.speak(  # type: ignore[return-value]
+                    piece, model=model, voice=voice, response_format=fmt, split=False, **options
+                )
+
+            return AsyncSpeechPieces(job, send) if stream else await job.run_async(send)
         request = self._speech(text, model, voice, params)
         if stream or request.stream:
             items, close = await self._http.stream(request)
