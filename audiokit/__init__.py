@@ -15,6 +15,8 @@ Layout: ``_client`` (Client/AsyncClient) → ``_requests`` (checks, wire format)
 
 from ._api import configure, default_client, speak, transcribe, translate
 from ._audio import AudioFile
+from ._batch import BatchItem, BatchResult, atranscribe_many, transcribe_many
+from ._cache import TranscriptCache
 from ._capabilities import (
     MAX_UPLOAD_BYTES,
     SPEECH_FORMATS,
@@ -52,6 +54,7 @@ from ._errors import (
 )
 from ._formats import load_transcript
 from ._languages import SUPPORTED_LANGUAGES, normalize_language
+from ._longaudio import AsyncSpeechPieces, SpeechPieces
 from ._speech import Speech
 from ._streaming import (
     AsyncSpeechStream,
@@ -82,6 +85,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncClient",
+    "AsyncSpeechPieces",
     "AsyncSpeechStream",
     "AsyncTranscriptStream",
     "AudioError",
@@ -89,6 +93,8 @@ __all__ = [
     "AudiokitError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchItem",
+    "BatchResult",
     "Client",
     "ConflictError",
     "InternalServerError",
@@ -102,10 +108,12 @@ __all__ = [
     "Speech",
     "SpeechAudioDelta",
     "SpeechAudioDone",
+    "SpeechPieces",
     "SpeechStream",
     "StreamError",
     "TokenLogprob",
     "Transcript",
+    "TranscriptCache",
     "TranscriptStream",
     "TranscriptTextDelta",
     "TranscriptTextDone",
@@ -117,6 +125,7 @@ __all__ = [
     "ValidationError",
     "Word",
     "__version__",
+    "atranscribe_many",
     "capabilities",
     "configure",
     "default_client",
@@ -125,6 +134,7 @@ __all__ = [
     "normalize_language",
     "speak",
     "transcribe",
+    "transcribe_many",
     "translate",
 ]
 

@@ -45,6 +45,7 @@ __all__ = [
     "SpeechJob",
     "SpeechPieces",
     "TranscriptionJob",
+    "check_job_options",
     "check_transcription_params",
     "model_max_seconds",
 ]
@@ -76,6 +77,23 @@ def _check_concurrency(concurrency: Any) -> int:
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValidationError("concurrency", concurrency, "a whole number >= 1")
     return concurrency
+
+
+def check_job_options(
+    *, split: Any = "auto", chunk_seconds: Any = None, carry_prompt: Any = False,
+    concurrency: Any = DEFAULT_CONCURRENCY,
+) -> None:  # fmt: skip
+    """Check the options :class:`TranscriptionJob` adds to ``transcribe``."""
+    _check_split(split)
+    if chunk_seconds is not None and (
+        isinstance(chunk_seconds, bool)
+        or not isinstance(chunk_seconds, (int, float))
+        or not chunk_seconds >= 1
+    ):
+        raise ValidationError("chunk_seconds", chunk_seconds, "a number of seconds >= 1")
+    if not isinstance(carry_prompt, bool):
+        raise InvalidTypeError("carry_prompt", carry_prompt, "True or False")
+    _check_concurrency(concurrency)
 
 
 @cache
@@ -146,16 +164,13 @@ class TranscriptionJob:
         cache_dir: str | os.PathLike[str] | None = None,
         stream: bool = False,
     ) -> None:
-        self.split = _check_split(split)
-        if chunk_seconds is not None and (
-            isinstance(chunk_seconds, bool)
-            or not isinstance(chunk_seconds, (int, float))
-            or not chunk_seconds >= 1
-        ):
-            raise ValidationError("chunk_seconds", chunk_seconds, "a number of seconds >= 1")
-        if not isinstance(carry_prompt, bool):
-            raise InvalidTypeError("carry_prompt", carry_prompt, "True or False")
-        self.concurrency = _check_concurrency(concurrency)
+        check_job_options(
+            split=split, chunk_seconds=chunk_seconds, carry_prompt=carry_prompt,
+            concurrency=concurrency,
+        )  # fmt: skip
+        self.split = split
+        self.concurrency = concurrency
+        self._whole: str | None = None
         self.model = model
         self.params = dict(params)
         self.endpoint = endpoint
@@ -260,6 +275,16 @@ class TranscriptionJob:
             audio=audio_digest(audio), task="transcribe", endpoint=self.endpoint, params=keyed
         )
 
+    def _whole_key(self) -> str | None:
+        if self._whole is None:
+            self._whole = self._key(self.audio, self.params, whole=self.plan is not None) or ""
+        return self._whole or None
+
+    def cached(self) -> Transcript | None:
+        """The stored answer for the whole input, if the cache has one (reads the audio once
+        to hash it; blocking)."""
+        return self._lookup(self._whole_key())
+
     def _lookup(self, key: str | None) -> Transcript | None:
         return self.cache.get(key) if (self.cache is not None and key) else None
 
@@ -311,12 +336,13 @@ class TranscriptionJob:
 
     def run_sync(self, send: Callable[[Any, dict[str, Any]], Transcript]) -> Transcript:
         """Run with a blocking ``send(audio, params) -> Transcript`` (one request, no split)."""
-        if self.plan is None:
-            return self._send_sync(send, self.audio, self.params)
-        key = self._key(self.audio, self.params, whole=True)
-        hit = self._lookup(key)
+        hit = self.cached()
         if hit is not None:
             return hit
+        if self.plan is None:
+            transcript = send(self.audio, self.params)
+            self._store(self._whole_key(), transcript)
+            return transcript
         parts: list[tuple[AudioChunk, Transcript]] = []
         if self.carry_prompt or self.concurrency == 1:
             previous = None
@@ -330,7 +356,7 @@ class TranscriptionJob:
         else:
             self._run_threads(send, parts)
         merged = self._merge(parts)
-        self._store(key, merged)
+        self._store(self._whole_key(), merged)
         return merged
 
     def _run_threads(self, send: Callable[..., Transcript], parts: list) -> None:
@@ -379,14 +405,15 @@ class TranscriptionJob:
     async def run_async(
         self, send: Callable[[Any, dict[str, Any]], Awaitable[Transcript]]
     ) -> Transcript:
-        """Run with a coroutine ``send(audio, params) -> Transcript``; decoding and encoding
-        happen in worker threads so the event loop keeps running."""
-        if self.plan is None:
-            return await self._send_async(send, self.audio, self.params)
-        key = await asyncio.to_thread(self._key, self.audio, self.params, whole=True)
-        hit = self._lookup(key)
+        """Run with a coroutine ``send(audio, params) -> Transcript``; decoding, encoding and
+        hashing happen in worker threads so the event loop keeps running."""
+        hit = await asyncio.to_thread(self.cached)
         if hit is not None:
             return hit
+        if self.plan is None:
+            transcript = await send(self.audio, self.params)
+            self._store(self._whole_key(), transcript)
+            return transcript
         parts: list[tuple[AudioChunk, Transcript]] = []
         chunks = self._chunks()
         done_marker = object()
@@ -434,7 +461,7 @@ class TranscriptionJob:
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
         merged = self._merge(parts)
-        self._store(key, merged)
+        self._store(self._whole_key(), merged)
         return merged
 
 
