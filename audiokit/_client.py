@@ -8,7 +8,8 @@ OpenAI API (or any compatible server at ``base_url``), or the offline engine in-
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, overload
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import httpx
 
@@ -20,6 +21,9 @@ from ._requests import APIRequest, speech_request, transcription_request, transl
 from ._speech import Speech
 from ._streaming import AsyncSpeechStream, AsyncTranscriptStream, SpeechStream, TranscriptStream
 from ._transcript import Transcript
+
+if TYPE_CHECKING:
+    from ._voices import AsyncVoiceConsents, AsyncVoices, VoiceConsents, Voices
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -193,6 +197,7 @@ class Client(_ClientBase):
         carry_prompt: bool = False,
         concurrency: int = 4,
         cache: Any = None,
+        vocabulary: Sequence[str] | None = None,
     ) -> Transcript | TranscriptStream:
         """Transcribe audio (``POST /audio/transcriptions``).
 
@@ -229,6 +234,12 @@ class Client(_ClientBase):
             ``True``, a directory or an :class:`audiokit.TranscriptCache`: reuse a stored answer
             for the same audio content, model and parameters, and store new answers (chunks
             too, so an interrupted long transcription resumes). Off by default.
+        vocabulary
+            Correct spellings (product names, acronyms) sent at the start of the prompt, as
+            the reference's "Improving reliability" advises: ``["ZyntriQix", "Digique Plus"]``
+            becomes ``"ZyntriQix, Digique Plus."``, followed by ``prompt`` if given. Warns when
+            the prompt is longer than the 224 tokens whisper-1 reads. Recorded in
+            ``transcript.params["vocabulary"]``, where :func:`audiokit.correct` finds it.
 
         Returns
         -------
@@ -251,6 +262,8 @@ class Client(_ClientBase):
             sample_rate=sample_rate,
             filename=filename,
         )
+        if vocabulary is not None:
+            params["vocabulary"] = vocabulary
         job = self._transcription_job(
             audio,
             model,
@@ -373,6 +386,20 @@ class Client(_ClientBase):
             return speech_stream if stream else speech_stream.until_done()
         return self._speech_result(request, self._http.request(request))
 
+    @cached_property
+    def voices(self) -> Voices:
+        """Custom voices: ``client.voices.create(name=, audio_sample=, consent=)``."""
+        from ._voices import Voices
+
+        return Voices(self._http)
+
+    @cached_property
+    def voice_consents(self) -> VoiceConsents:
+        """Consent recordings for custom voices: create, list, retrieve, update, delete."""
+        from ._voices import VoiceConsents
+
+        return VoiceConsents(self._http)
+
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()
@@ -468,6 +495,20 @@ class AsyncClient(_ClientBase):
             speech_stream = AsyncSpeechStream(items, request, sse=request.stream, close=close)
             return speech_stream if stream else await speech_stream.until_done()
         return self._speech_result(request, await self._http.request(request))
+
+    @cached_property
+    def voices(self) -> AsyncVoices:
+        """See :attr:`Client.voices`."""
+        from ._voices import AsyncVoices
+
+        return AsyncVoices(self._http)
+
+    @cached_property
+    def voice_consents(self) -> AsyncVoiceConsents:
+        """See :attr:`Client.voice_consents`."""
+        from ._voices import AsyncVoiceConsents
+
+        return AsyncVoiceConsents(self._http)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -68,9 +68,14 @@ class _HTTPBase:
         self, client: httpx.Client | httpx.AsyncClient, request: APIRequest
     ) -> httpx.Request:
         url = self.settings.base_url.rstrip("/") + request.path
+        query = list(request.query) or None
         if request.json is not None:
             return client.build_request(
-                request.method, url, json=request.json, headers=self._headers(request)
+                request.method,
+                url,
+                json=request.json,
+                params=query,
+                headers=self._headers(request),
             )
         data: dict[str, Any] = {}
         for key, value in request.data:
@@ -84,6 +89,7 @@ class _HTTPBase:
             url,
             data=data or None,
             files=files or None,
+            params=query,
             headers=self._headers(request),
         )
 

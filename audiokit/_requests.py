@@ -64,6 +64,7 @@ class APIRequest:
     stream: bool = False
     response_format: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    query: tuple[tuple[str, str], ...] = ()  # URL query parameters (GET list endpoints)
 
 
 # -- speech to text ---------------------------------------------------------------------------
@@ -88,10 +89,25 @@ def transcription_request(
     stream: bool = False,
     sample_rate: int | None = None,
     filename: str | None = None,
+    vocabulary: Sequence[str] | None = None,
 ) -> APIRequest:
-    """Check every parameter of ``POST /audio/transcriptions`` and build the request."""
+    """Check every parameter of ``POST /audio/transcriptions`` and build the request.
+
+    ``vocabulary`` (correct spellings) is not an API field: it becomes the start of ``prompt``
+    (see :func:`audiokit._prompting.vocabulary_prompt`) and is recorded in ``params``.
+    """
     _check_model(model)
     caps = transcription_capabilities(model)
+    terms: list[str] = []
+    if vocabulary is not None:
+        from ._prompting import vocabulary_prompt, vocabulary_terms
+
+        terms = vocabulary_terms(vocabulary)
+        if not caps.prompt:
+            raise UnsupportedError(
+                "vocabulary", terms, "no prompt for this model", reason=f"{model} takes no prompt"
+            )
+        prompt = vocabulary_prompt(terms, prompt=prompt)
     _check_choice("response_format", response_format, TRANSCRIPTION_FORMATS)
     if caps.known and response_format not in caps.response_formats:
         raise UnsupportedError(
@@ -152,7 +168,7 @@ def transcription_request(
                 reason=f"{model} does not take a prompt",
             )
         if model == "whisper-1":
-            _warn_long_whisper_prompt(prompt)
+            _warn_long_whisper_prompt(prompt, vocabulary=bool(terms))
     fields: list[tuple[str, str]] = [("model", model)]
     if language is not None:
         fields.append(("language", normalize_language(language)))
@@ -199,6 +215,8 @@ def transcription_request(
             f"{DIARIZE_UNCHUNKED_MAX_SECONDS:.0f} s (this is {duration:.1f} s)",
         )
     params = _recorded(fields, exclude=("known_speaker_references[]",))
+    if terms:
+        params["vocabulary"] = terms
     return APIRequest(
         "POST",
         "/audio/transcriptions",
@@ -534,14 +552,21 @@ def _check_voice(voice: Any, caps: Any) -> str | dict[str, str]:
     return voice
 
 
-def _warn_long_whisper_prompt(prompt: str) -> None:
-    from ._prompting import count_prompt_tokens
+def _warn_long_whisper_prompt(prompt: str, *, vocabulary: bool = False) -> None:
+    from ._prompting import count_prompt_tokens, prompt_token_source
 
     tokens = count_prompt_tokens(prompt)
     if tokens > MAX_PROMPT_TOKENS_WHISPER:
+        counted = f"{tokens}" if prompt_token_source() == "gpt2" else f"about {tokens}"
+        lost = (
+            "; the vocabulary list comes first, so (part of) it is lost: shorten the list or "
+            "the prompt"
+            if vocabulary
+            else ""
+        )
         warnings.warn(
-            f"prompt has about {tokens} tokens; whisper-1 reads only the last "
-            f"{MAX_PROMPT_TOKENS_WHISPER}, the rest is ignored",
+            f"prompt has {counted} tokens; whisper-1 reads only the last "
+            f"{MAX_PROMPT_TOKENS_WHISPER}, the rest is ignored{lost}",
             UserWarning,
             stacklevel=4,
         )
