@@ -10,7 +10,11 @@ from ipywidgets.widgets.trait_types import bytes_serialization
 
 from ._base import STATIC, ClientWidget
 
-__all__ = ["TranscribeWidget"]
+__all__ = ["MAX_WIDGET_UPLOAD_BYTES", "TranscribeWidget"]
+
+# Audio crosses to the kernel as one websocket message; Jupyter Server (tornado) drops messages
+# over 10 MiB by default. Keep 64 KiB for the message's JSON header.
+MAX_WIDGET_UPLOAD_BYTES = 10 * 1024 * 1024 - 64 * 1024
 
 
 def _capability_flags(model: str) -> dict[str, bool]:
@@ -50,6 +54,9 @@ class TranscribeWidget(ClientWidget):
         sync=True, **bytes_serialization
     )
     audio_name = traitlets.Unicode("", help="File name of the upload or recording.").tag(sync=True)
+    max_upload_bytes = traitlets.Int(
+        MAX_WIDGET_UPLOAD_BYTES, help="Largest upload or recording the front end sends."
+    ).tag(sync=True)
     model = traitlets.Unicode("gpt-4o-mini-transcribe").tag(sync=True)
     model_options = traitlets.List(traitlets.Unicode()).tag(sync=True)
     language = traitlets.Unicode("", help="ISO-639-1 code or name; empty: detect.").tag(sync=True)

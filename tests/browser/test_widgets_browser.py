@@ -182,11 +182,18 @@ def test_bad_input_shows_one_error_line_and_recovers(open_notebook):
     assert nb.run_code("print(w.error == '', w.speech is not None)").split() == ["True", "True"]
 
 
-def test_undecodable_upload_shows_error_line(open_notebook, tmp_path):
+def test_oversized_and_undecodable_uploads_show_error_lines(open_notebook, speech_wav, tmp_path):
     notes = tmp_path / "notes.wav"
     notes.write_text("these are not audio bytes\n" * 20)
-    nb = open_notebook([TRANSCRIBER_CELL])
+    nb = open_notebook(
+        ["import audiokit.widgets\nw = audiokit.widgets.transcriber(max_upload_bytes=2000)\nw"]
+    )
     widget = nb.output(0).locator(".audiokit-transcriber")
+    widget.locator("input.audiokit-file").set_input_files(speech_wav)
+    expect(widget.locator(".audiokit-error")).to_contain_text(
+        "sentence.wav is", timeout=RESULT_TIMEOUT_MS
+    )
+    expect(widget.locator("button.audiokit-run")).to_be_disabled()  # nothing was sent
     widget.locator("input.audiokit-file").set_input_files(notes)
     run = widget.locator("button.audiokit-run")
     expect(run).to_be_enabled(timeout=RESULT_TIMEOUT_MS)

@@ -89,6 +89,23 @@ function render({ model, el }) {
     model.save_changes();
   };
 
+  // Audio reaches the kernel as one websocket message: refuse what Jupyter would drop.
+  const acceptAudio = async (blob, name) => {
+    const limit = model.get("max_upload_bytes");
+    if (blob.size > limit) {
+      const mb = (bytes) => (bytes / 2 ** 20).toFixed(1);
+      setError(
+        `${name} is ${mb(blob.size)} MB, over the ${mb(limit)} MB a widget can send to the kernel: ` +
+          "transcribe it from Python by path, or raise max_upload_bytes and the server's websocket_max_message_size.",
+      );
+      return;
+    }
+    model.set("audio", new DataView(await blob.arrayBuffer()));
+    model.set("audio_name", name);
+    model.set("error", "");
+    model.save_changes();
+  };
+
   const hasAudio = () => {
     const audio = model.get("audio");
     return Boolean(audio && audio.byteLength > 0);
@@ -140,11 +157,7 @@ function render({ model, el }) {
       stream.getTracks().forEach((track) => track.stop());
       clearInterval(timer);
       recorder = null;
-      const blob = new Blob(chunks, { type });
-      model.set("audio", new DataView(await blob.arrayBuffer()));
-      model.set("audio_name", `recording.${EXTENSIONS[type.split(";")[0]] ?? "webm"}`);
-      model.set("error", "");
-      model.save_changes();
+      await acceptAudio(new Blob(chunks, { type }), `recording.${EXTENSIONS[type.split(";")[0]] ?? "webm"}`);
       updateControls();
     };
     recorder.onstart = () => {
@@ -165,12 +178,8 @@ function render({ model, el }) {
 
   fileInput.addEventListener("change", async () => {
     const file = fileInput.files?.[0];
-    if (!file) return;
-    model.set("audio", new DataView(await file.arrayBuffer()));
-    model.set("audio_name", file.name);
-    model.set("error", "");
-    model.save_changes();
     fileInput.value = ""; // choosing the same file again still fires "change"
+    if (file) await acceptAudio(file, file.name);
   });
 
   // --- options: view -> model -------------------------------------------------------------
