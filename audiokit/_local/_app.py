@@ -88,6 +88,9 @@ class LocalApp:
             ("POST", "/audio/translations"): self._translations,
             ("POST", "/audio/speech"): self._speech,
         }
+        from ._voices import custom_voice_routes  # refused offline, with the reason
+
+        self._routes.update(custom_voice_routes())
 
     # -- engines (lazy) -----------------------------------------------------------------------
 
@@ -116,9 +119,10 @@ class LocalApp:
         headers = {k.lower(): v for k, v in headers.items()}
         route_path = path.split("?", 1)[0]
         route_path = route_path[3:] if route_path.startswith("/v1/") else route_path
-        route = self._routes.get((method.upper(), route_path.rstrip("/")))
+        route_path = _route_template(route_path.rstrip("/"), self._routes)
+        route = self._routes.get((method.upper(), route_path))
         if route is None:
-            known = any(p == route_path.rstrip("/") for _, p in self._routes)
+            known = any(p == route_path for _, p in self._routes)
             if known:
                 return LocalResponse.error(405, f"method {method} not allowed on {path}")
             return LocalResponse.error(404, f"unknown route {method} {path}", code="unknown_url")
@@ -336,6 +340,19 @@ def _sse(data: dict[str, Any]) -> bytes:
 
 
 # -- request parsing ------------------------------------------------------------------------------
+
+
+def _route_template(path: str, routes: Mapping[tuple[str, str], Any]) -> str:
+    """The registered ``{param}`` template ``path`` matches (``/a/{id}`` for ``/a/x``), else
+    ``path`` itself."""
+    parts = path.split("/")
+    for _, template in routes:
+        pattern = template.split("/")
+        if "{" in template and len(pattern) == len(parts) and all(
+            t == p or (t.startswith("{") and p) for t, p in zip(pattern, parts, strict=True)
+        ):
+            return template
+    return path
 
 
 def _parse_form(headers: Mapping[str, str], body: bytes) -> tuple[dict[str, Any], bytes]:
