@@ -103,7 +103,10 @@ def parse_subtitles(text: str, fmt: str) -> list[Segment]:
         if match is None:
             raise ParseError(f"bad {fmt} timing line: {lines[timing_at][:80]!r}")
         g = match.groups()
-        start, end = _seconds(*g[:4]), _seconds(*g[4:])
+        try:
+            start, end = _seconds(*g[:4]), _seconds(*g[4:])
+        except (ValueError, OverflowError) as exc:  # absurdly long digit runs
+            raise ParseError(f"bad {fmt} timing line: {lines[timing_at][:80]!r}") from exc
         cue = "\n".join(lines[timing_at + 1 :])
         speaker = None
         voice = _VOICE.match(cue)
@@ -184,17 +187,22 @@ def load_transcript(path: str) -> Transcript:
 
     file = Path(path)
     suffix = file.suffix.lower().lstrip(".")
-    text = file.read_text(encoding="utf-8")
+    if suffix not in ("json", "srt", "vtt", "txt"):
+        raise ValidationError("path", str(path), ".json, .srt, .vtt or .txt")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"{file.name} is not UTF-8 text: {exc}") from exc
     if suffix == "json":
         try:
             return Transcript.from_dict(json.loads(text))
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ParseError(f"{file.name} is not a saved audiokit transcript: {exc}") from exc
+        except ParseError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            raise ParseError(f"{file.name} is not a saved audiokit transcript: {exc!r}") from exc
     if suffix in ("srt", "vtt"):
         return Transcript.from_response(text, suffix)
-    if suffix == "txt":
-        return Transcript.from_response(text, "text")
-    raise ValidationError("path", str(path), ".json, .srt, .vtt or .txt")
+    return Transcript.from_response(text, "text")
 
 
 EXPORTERS: dict[str, Callable[[Transcript], str]] = {

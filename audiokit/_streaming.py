@@ -141,7 +141,7 @@ def parse_transcript_event(data: Any) -> TranscriptEvent | None:
                 logprobs=_logprobs(data),
                 usage=Usage.from_dict(usage if isinstance(usage, Mapping) else None),
             )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise APIResponseError(f"malformed {kind} event: {exc!r} in {str(data)[:120]!r}") from exc
     if kind == "error" or "error" in data:
         _raise_error_event(data)

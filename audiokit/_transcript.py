@@ -242,6 +242,16 @@ class Transcript:
                 f"a {response_format} transcription response needs a 'text' string; "
                 f"got {str(body)[:200]!r}"
             )
+        try:
+            return cls._from_json(body, common)
+        except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise APIResponseError(
+                f"malformed {response_format} transcription response ({exc!r}): "
+                f"{str(body)[:200]!r}"
+            ) from exc
+
+    @classmethod
+    def _from_json(cls, body: Mapping[str, Any], common: dict[str, Any]) -> Transcript:
         segments = tuple(
             Segment.from_dict(s, i)
             for i, s in enumerate(body.get("segments") or ())
@@ -342,6 +352,10 @@ class Transcript:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Transcript:
         """Rebuild a Transcript saved with :meth:`to_dict` / :meth:`to_json`."""
+        from ._errors import ParseError
+
+        if not isinstance(data, Mapping) or not isinstance(data.get("text"), str):
+            raise ParseError(f"a saved transcript needs a 'text' string; got {str(data)[:200]!r}")
         return cls(
             text=data["text"],
             language=data.get("language"),
@@ -450,7 +464,7 @@ def _float_or_none(value: Any) -> float | None:
         return None
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 

@@ -2,6 +2,7 @@
 
 - ``_isolated_env`` (autouse): no test sees the developer's ``OPENAI_*`` / ``AUDIOKIT_*``
   variables, so a real API key can never be used by accident and the backend choice is explicit.
+- ``reference``: the API reference's example responses (``tests/fixtures/reference``).
 - ``make_audio``: real audio files (wav, flac, mp3, ogg, opus, m4a, webm) made with soundfile
   and PyAV from a generated tone, or silence.
 - ``recorder``: an ``httpx.MockTransport`` whose handler records every request (to prove that
@@ -15,6 +16,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import select
 import socket
@@ -24,6 +26,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -138,6 +142,27 @@ def make_audio() -> Callable[..., bytes]:
 def wav_bytes() -> bytes:
     """One second of a 440 Hz tone as 16-bit WAV."""
     return encode_audio("wav", 1.0)
+
+
+# -- the API reference's examples -------------------------------------------------------------
+
+REFERENCE_DIR = Path(__file__).parent / "fixtures" / "reference"
+
+
+def load_reference(name: str) -> Any:
+    """A fixture file from ``tests/fixtures/reference`` (JSON decoded, .sse as text, else bytes)."""
+    path = REFERENCE_DIR / name
+    if path.suffix == ".json":
+        return json.loads(path.read_text(encoding="utf-8"))
+    if path.suffix == ".sse":
+        return path.read_text(encoding="utf-8")
+    return path.read_bytes()
+
+
+@pytest.fixture
+def reference() -> Callable[[str], Any]:
+    """``reference("transcription_json.json")``: see ``tests/fixtures/reference/README.md``."""
+    return load_reference
 
 
 # -- a recording mock transport ---------------------------------------------------------------
