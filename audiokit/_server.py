@@ -26,6 +26,7 @@ def create_app(local_app: Any = None) -> Any:
 
     from ._local import local_app as shared_app
     from ._local._app import LocalResponse
+    from ._local._realtime import realtime_routes
 
     app_impl = local_app if local_app is not None else shared_app()
 
@@ -48,6 +49,7 @@ def create_app(local_app: Any = None) -> Any:
 
     routes = [
         Route("/health", health, methods=["GET"]),
+        *realtime_routes(app_impl),  # /v1/realtime (WebSocket) and its client secrets
         Route("/{path:path}", endpoint, methods=["GET", "POST", "DELETE"]),
     ]
     return Starlette(routes=routes)
