@@ -9,9 +9,11 @@ httpx transport, so everything above this layer is the same offline and online.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import email.utils
 import json
 import logging
+import math
 import random
 import re
 import time
@@ -119,9 +121,12 @@ class _HTTPBase:
         cls = status_error_class(status)
         try:
             decoded: Any = json.loads(body) if body else None
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or absurd (deep/huge numbers)
             decoded = body.decode("utf-8", "replace")
+        decoded = self._redact(decoded)
         error = decoded.get("error") if isinstance(decoded, dict) else None
+        if isinstance(error, str) and error:
+            error = {"message": error}
         if isinstance(error, dict):
             return cls(
                 str(error.get("message") or response.reason_phrase),
@@ -141,17 +146,22 @@ class _HTTPBase:
                 request_id=request_id,
                 body=decoded,
             )
-        text = decoded or ""
-        if "<html" in text[:500].lower():
-            title = re.search(r"<title>(.*?)</title>", text, re.I | re.S)
-            message = (
-                f"the server answered with an HTML page "
-                f"({title.group(1).strip() if title else 'no title'})"
-                " — probably a proxy or gateway in front of the API"
-            )
-        else:
-            message = text.strip()[:500] or response.reason_phrase or "error"
+        text = decoded if isinstance(decoded, str) else json.dumps(decoded) if decoded else ""
+        message = _html_message(text) or text.strip()[:500] or response.reason_phrase or "error"
         return cls(message, status_code=status, request_id=request_id, body=decoded)
+
+    def _redact(self, value: Any) -> Any:
+        """``value`` with the API key replaced by ``***`` (servers and proxies may echo it)."""
+        key = self.settings.api_key.get_secret_value() if self.settings.api_key else ""
+        if not key:
+            return value
+        if isinstance(value, str):
+            return value.replace(key, "***")
+        if isinstance(value, dict):
+            return {self._redact(k): self._redact(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._redact(v) for v in value]
+        return value
 
     def _decode(self, request: APIRequest, response: httpx.Response, body: bytes) -> Any:
         """The body as JSON (json formats), text (text formats) or bytes (speech)."""
@@ -167,6 +177,13 @@ class _HTTPBase:
             return body
         if request.response_format in JSON_FORMATS:
             return self._json(body, response)
+        if ctype == "text/html":
+            text = body.decode("utf-8", "replace")
+            raise APIResponseError(
+                _html_message(text)
+                or f"expected {request.response_format} text, got an HTML page: {text[:200]!r}",
+                request_id=response.headers.get("x-request-id"),
+            )
         if ctype == "application/json":  # some servers wrap text formats in {"text": ...}
             decoded = self._json(body, response)
             return (
@@ -179,10 +196,12 @@ class _HTTPBase:
     def _json(self, body: bytes, response: httpx.Response) -> Any:
         try:
             return json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # also huge numbers and deep nesting
             ctype = response.headers.get("content-type", "?")
+            text = self._redact(body[:2000].decode("utf-8", "replace"))
             raise APIResponseError(
-                f"the server's answer is not valid JSON ({ctype}): {body[:200]!r}",
+                _html_message(text)
+                or f"the server's answer is not valid JSON ({ctype}): {text[:200]!r}",
                 request_id=response.headers.get("x-request-id"),
             ) from exc
 
@@ -205,23 +224,79 @@ def _retry_after(headers: httpx.Headers) -> float | None:
     ms = headers.get("retry-after-ms")
     if ms:
         try:
-            return max(0.0, float(ms) / 1000)
+            seconds = float(ms) / 1000
         except ValueError:
-            pass
+            seconds = math.nan
+        if math.isfinite(seconds):
+            return max(0.0, seconds)
     value = headers.get("retry-after")
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        if parsed is None:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
+        if parsed.tzinfo is None:  # "-0000": the date is in UTC
+            parsed = parsed.replace(tzinfo=datetime.timezone.utc)
         return max(0.0, parsed.timestamp() - time.time())
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 def _str_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _html_message(text: str) -> str | None:
+    """For an HTML page (a proxy's or gateway's, not the API's): say so, with its title."""
+    head = text[:1000].lower()
+    if "<html" not in head and "<!doctype html" not in head:
+        return None
+    title = re.search(r"<title>(.*?)</title>", text[:5000], re.I | re.S)
+    return (
+        f"the server answered with an HTML page "
+        f"({title.group(1).strip()[:200] if title else 'no title'})"
+        " — probably a proxy or gateway in front of the API, not the API itself"
+    )
+
+
+def _too_large(limit: int) -> APIResponseError:
+    return APIResponseError(
+        f"the response is larger than {limit:,} bytes (audiokit._http.MAX_RESPONSE_BYTES); "
+        "refused rather than held in memory"
+    )
+
+
+def _declared_too_large(response: httpx.Response) -> bool:
+    try:
+        return int(response.headers.get("content-length", "0")) > MAX_RESPONSE_BYTES
+    except ValueError:
+        return False
+
+
+class _CappedText:
+    """What httpx-sse reads from a response, stopped at MAX_RESPONSE_BYTES in all."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self.headers = response.headers
+        self.seen = 0
+
+    def _count(self, text: str) -> str:
+        self.seen += len(text)
+        if self.seen > MAX_RESPONSE_BYTES:
+            raise _too_large(MAX_RESPONSE_BYTES)
+        return text
+
+    def iter_text(self) -> Iterator[str]:
+        for text in self.response.iter_text():
+            yield self._count(text)
+
+    async def aiter_text(self) -> AsyncIterator[str]:
+        async for text in self.response.aiter_text():
+            yield self._count(text)
 
 
 def _translate(exc: httpx.HTTPError) -> APIError:
@@ -239,7 +314,7 @@ def _sse_payload(sse: Any) -> Any:
         return None
     try:
         payload = json.loads(sse.data)
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:
         raise APIResponseError(f"stream event is not JSON: {sse.data[:200]!r}") from exc
     if sse.event == "error" and isinstance(payload, dict) and "type" not in payload:
         payload = {"type": "error", **payload}
@@ -306,12 +381,12 @@ class SyncHTTP(_HTTPBase):
     def _read(self, response: httpx.Response) -> bytes:
         chunks, total = [], 0
         try:
+            if _declared_too_large(response):
+                raise _too_large(MAX_RESPONSE_BYTES)
             for chunk in response.iter_bytes():
                 total += len(chunk)
                 if total > MAX_RESPONSE_BYTES:
-                    raise APIResponseError(
-                        f"the response is over {MAX_RESPONSE_BYTES >> 20} MB; refused"
-                    )
+                    raise _too_large(MAX_RESPONSE_BYTES)
                 chunks.append(chunk)
         except httpx.HTTPError as exc:
             raise _translate(exc) from exc
@@ -330,11 +405,16 @@ class SyncHTTP(_HTTPBase):
         def items() -> Iterator[Any]:
             try:
                 if request.path == "/audio/speech" and not request.stream:
-                    yield from response.iter_bytes()
+                    total = 0
+                    for chunk in response.iter_bytes():
+                        total += len(chunk)
+                        if total > MAX_RESPONSE_BYTES:
+                            raise _too_large(MAX_RESPONSE_BYTES)
+                        yield chunk
                 elif _is_event_stream(response):
                     from httpx_sse import EventSource
 
-                    for sse in EventSource(response).iter_sse():
+                    for sse in EventSource(_CappedText(response)).iter_sse():  # type: ignore[arg-type]
                         payload = _sse_payload(sse)
                         if payload is None:
                             return
@@ -399,12 +479,12 @@ class AsyncHTTP(_HTTPBase):
     async def _read(self, response: httpx.Response) -> bytes:
         chunks, total = [], 0
         try:
+            if _declared_too_large(response):
+                raise _too_large(MAX_RESPONSE_BYTES)
             async for chunk in response.aiter_bytes():
                 total += len(chunk)
                 if total > MAX_RESPONSE_BYTES:
-                    raise APIResponseError(
-                        f"the response is over {MAX_RESPONSE_BYTES >> 20} MB; refused"
-                    )
+                    raise _too_large(MAX_RESPONSE_BYTES)
                 chunks.append(chunk)
         except httpx.HTTPError as exc:
             raise _translate(exc) from exc
@@ -422,12 +502,16 @@ class AsyncHTTP(_HTTPBase):
         async def items() -> AsyncIterator[Any]:
             try:
                 if request.path == "/audio/speech" and not request.stream:
+                    total = 0
                     async for chunk in response.aiter_bytes():
+                        total += len(chunk)
+                        if total > MAX_RESPONSE_BYTES:
+                            raise _too_large(MAX_RESPONSE_BYTES)
                         yield chunk
                 elif _is_event_stream(response):
                     from httpx_sse import EventSource
 
-                    async for sse in EventSource(response).aiter_sse():
+                    async for sse in EventSource(_CappedText(response)).aiter_sse():  # type: ignore[arg-type]
                         payload = _sse_payload(sse)
                         if payload is None:
                             return
