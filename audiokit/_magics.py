@@ -26,16 +26,20 @@ from contextlib import contextmanager
 from dataclasses import fields
 from typing import Any
 
+from IPython.core import magic as _ipython_magic
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Enum, TraitError, Unicode, default, observe
+from traitlets import Enum, TraitError, Unicode, default, validate
 
 from . import _api
 from ._config import BACKENDS, Defaults, defaults
 from ._errors import AudiokitError, StreamError
 
 __all__ = ["AudiokitMagics", "load_ipython_extension"]
+
+# IPython >= 8.8 drops a line magic's value when the line ends with ";" if the magic says so.
+output_can_be_silenced = getattr(_ipython_magic, "output_can_be_silenced", lambda f: f)
 
 DIARIZE_MODEL = "gpt-4o-transcribe-diarize"
 
@@ -106,9 +110,12 @@ class AudiokitMagics(Magics):
     def _default_voice(self) -> str:
         return defaults.voice
 
-    @observe(*MODEL_SETTINGS, *CLIENT_SETTINGS)
-    def _push_to_library(self, change: Mapping[str, Any]) -> None:
-        _api.configure(**{change["name"]: change["new"]})
+    # A validator rather than an observer: it runs on every assignment, also of an unchanged
+    # value, so the library follows even after audiokit.configure() changed it meanwhile.
+    @validate(*MODEL_SETTINGS, *CLIENT_SETTINGS)
+    def _push_to_library(self, proposal: Any) -> Any:
+        _api.configure(**{proposal.trait.name: proposal.value})
+        return proposal.value
 
     # -- %transcribe / %translate ------------------------------------------------------------
 
@@ -134,6 +141,7 @@ class AudiokitMagics(Magics):
     @argument("-o", "--output", metavar="NAME", help="Also store the result in this variable.")
     @argument("--widget", action="store_true", help="Show the transcriber widget instead.")
     @argument("-h", "--help", action="store_true", help="Show this help.")
+    @output_can_be_silenced
     @line_magic
     def transcribe(self, line: str) -> Any:
         """Transcribe audio: ``%transcribe [options] SOURCE``.
@@ -162,25 +170,26 @@ class AudiokitMagics(Magics):
             chunking_strategy=args.chunking,
             sample_rate=args.rate,
         )
+        implied: dict[str, str] = {}
         if args.logprobs:
             params["logprobs"] = True
         if args.timestamps:
             params["timestamp_granularities"] = _split_list(args.timestamps)
-            params.setdefault("response_format", "verbose_json")
+            _imply(params, implied, "--timestamps", response_format="verbose_json")
         if args.diarize or args.speaker:
-            params.setdefault("model", DIARIZE_MODEL)
-            params.setdefault("response_format", "diarized_json")
+            flag = "--diarize" if args.diarize else "--speaker"
+            _imply(params, implied, flag, model=DIARIZE_MODEL, response_format="diarized_json")
         if args.speaker:
             names, samples = self._speakers(args.speaker)
             params.update(known_speaker_names=names, known_speaker_references=samples)
-        with self._errors("%transcribe"):
+        with self._errors("%transcribe", implied=implied, output=args.output):
             if args.widget:
                 return self._store(args.output, self._transcriber(args, params))
-            sources = self._sources(args.source, "%transcribe")
+            sources = self._sources(args.source, "%transcribe", args.rate)
             if args.stream:
                 if len(sources) != 1:
                     raise UsageError("%transcribe --stream: one SOURCE at a time")
-                return self._store(args.output, self._stream(sources[0], params, args.output))
+                return self._store(args.output, self._stream(sources[0], params))
             results = [_api.transcribe(s, **params) for s in sources]
         return self._store(args.output, results[0] if _single(args.source) else results)
 
@@ -193,6 +202,7 @@ class AudiokitMagics(Magics):
     @argument("--rate", type=int, help="Sample rate in Hz of a numpy array SOURCE.")
     @argument("-o", "--output", metavar="NAME", help="Also store the result in this variable.")
     @argument("-h", "--help", action="store_true", help="Show this help.")
+    @output_can_be_silenced
     @line_magic
     def translate(self, line: str) -> Any:
         """Translate speech into English text: ``%translate [options] SOURCE``.
@@ -210,7 +220,7 @@ class AudiokitMagics(Magics):
             sample_rate=args.rate,
         )
         with self._errors("%translate"):
-            sources = self._sources(args.source, "%translate")
+            sources = self._sources(args.source, "%translate", args.rate)
             results = [_api.translate(s, **params) for s in sources]
         return self._store(args.output, results[0] if _single(args.source) else results)
 
@@ -273,6 +283,7 @@ class AudiokitMagics(Magics):
     @magic_arguments()
     @argument("settings", nargs="*", metavar="NAME=VALUE", help="Settings to change.")
     @argument("-h", "--help", action="store_true", help="Show this help.")
+    @output_can_be_silenced
     @line_magic
     def audiokit(self, line: str) -> Any:
         """Show or change settings: ``%audiokit``, ``%audiokit voice=coral speech_model=tts-1``.
@@ -293,6 +304,8 @@ class AudiokitMagics(Magics):
 
     def _parse(self, magic: Callable[..., Any], line: str) -> Any:
         """Parse ``line``; ``None`` (after printing the help) for ``--help``."""
+        # A trailing ";" silences the value (output_can_be_silenced) but reaches us too.
+        line = line.rstrip().removesuffix(";")
         try:
             args = parse_argstring(magic, line)
         except ValueError as exc:  # unbalanced quotes from the shell-like splitter
@@ -300,20 +313,38 @@ class AudiokitMagics(Magics):
         if args.help:
             print(magic.__doc__)
             return None
+        # IPython's splitter keeps quotes (so Windows paths keep their backslashes): drop them.
+        for name, value in vars(args).items():
+            if isinstance(value, str):
+                setattr(args, name, _unquote(value))
+            elif isinstance(value, list):
+                setattr(args, name, [_unquote(v) if isinstance(v, str) else v for v in value])
+        output = getattr(args, "output", None)
+        if output is not None and not output.isidentifier():
+            raise UsageError(f"-o {output!r}: not a valid variable name")
         return args
 
     @contextmanager
-    def _errors(self, magic: str) -> Iterator[None]:
-        """Caller-fixable errors → one line naming the option; bugs keep their traceback."""
+    def _errors(
+        self, magic: str, *, implied: Mapping[str, str] | None = None, output: str | None = None
+    ) -> Iterator[None]:
+        """Caller-fixable errors → one line naming the option; bugs keep their traceback.
+
+        ``implied`` names the option behind a parameter the magic filled in (``--diarize``
+        sets ``model``); a broken stream's partial transcript goes to ``output`` (or
+        ``_audiokit_partial``).
+        """
         try:
             yield
         except AudiokitError as exc:
-            option = OPTION_OF_PARAM.get(getattr(exc, "param", None) or "")
+            param = getattr(exc, "param", None) or ""
+            option = (implied or {}).get(param) or OPTION_OF_PARAM.get(param)
             where = f"{magic} {option}" if option else magic
             message = " ".join(str(exc).split())
             if isinstance(exc, StreamError) and exc.partial is not None:
-                message += " (the text received so far is in _audiokit_partial)"
-                self.shell.user_ns["_audiokit_partial"] = exc.partial
+                name = output or "_audiokit_partial"
+                self.shell.user_ns[name] = exc.partial
+                message += f" (the text received so far is in {name})"
             raise UsageError(f"{where}: {message}") from None
 
     def _resolve(self, source: str, what: str) -> Any:
@@ -336,7 +367,7 @@ class AudiokitMagics(Magics):
             f"{what}: {source!r} is neither a variable of the notebook nor an existing file"
         )
 
-    def _sources(self, source: str | None, what: str) -> list[Any]:
+    def _sources(self, source: str | None, what: str, rate: int | None) -> list[Any]:
         if not source:
             raise UsageError(f"{what}: give a SOURCE: a path, a glob or a variable ({what}?)")
         if _is_glob(source) and not os.path.exists(source):
@@ -344,7 +375,13 @@ class AudiokitMagics(Magics):
             if not paths:
                 raise UsageError(f"{what}: no files match {source!r}")
             return paths
-        return [self._resolve(source, what)]
+        value = self._resolve(source, what)
+        if rate is None and type(value).__module__ == "numpy":
+            raise UsageError(
+                f"{what}: {source} is a numpy array: give its sample rate with --rate HZ, "
+                "or pass an (array, rate) tuple"
+            )
+        return [value]
 
     def _speakers(self, items: list[str]) -> tuple[list[str], list[Any]]:
         names, samples = [], []
@@ -359,16 +396,10 @@ class AudiokitMagics(Magics):
             samples.append(self._resolve(sample, "%transcribe --speaker"))
         return names, samples
 
-    def _stream(self, source: Any, params: dict[str, Any], output: str | None) -> Any:
+    def _stream(self, source: Any, params: dict[str, Any]) -> Any:
         from ._display import show_stream
 
-        stream = _api.transcribe(source, stream=True, **params)
-        try:
-            return show_stream(stream)
-        except StreamError as exc:
-            if output and exc.partial is not None:
-                self.shell.user_ns[output] = exc.partial
-            raise
+        return show_stream(_api.transcribe(source, stream=True, **params))
 
     def _substitute(self, text: str) -> str:
         """``{name}`` → the notebook's variable; a missing one is a one-line error."""
@@ -385,8 +416,6 @@ class AudiokitMagics(Magics):
 
     def _store(self, name: str | None, value: Any) -> Any:
         if name:
-            if not name.isidentifier():
-                raise UsageError(f"-o {name!r}: not a valid variable name")
             self.shell.user_ns[name] = value
         return value
 
@@ -497,6 +526,20 @@ def _key_status(settings: Any, options: Mapping[str, Any]) -> tuple[str, str]:
 
 def _drop_none(**params: Any) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
+
+
+def _imply(params: dict[str, Any], implied: dict[str, str], flag: str, **values: Any) -> None:
+    """Fill in parameters an option implies, unless given; remember which option did it."""
+    for name, value in values.items():
+        if name not in params:
+            params[name] = value
+            implied[name] = flag
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
 
 
 def _split_list(value: str) -> list[str]:

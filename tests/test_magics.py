@@ -1,0 +1,404 @@
+"""The magics, driven through a real IPython shell against the offline engine.
+
+Every call goes through IPython as a notebook would (``run_cell`` / ``run_line_magic``): argument
+parsing, variable expansion, the display hook (cell value, trailing ``;``) and error display.
+The shell's formatter is set to all mime types, as ipykernel does, so the bundles checked here
+are the ones a notebook front end receives.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import string
+import subprocess
+import sys
+
+import jiwer
+import pytest
+from IPython.core.error import UsageError
+from IPython.testing.globalipapp import start_ipython
+from IPython.utils.capture import capture_output
+
+import audiokit
+from audiokit._display import LiveTranscript, SpeechPlayer
+from audiokit._magics import MODEL_SETTINGS, AudiokitMagics
+
+SENTENCE = "The quick brown fox jumps over the lazy dog."
+MAX_WER = 0.25
+FAKE_KEY = "sk-audiokit-FAKE-do-not-print-7f3a9c1e5b"
+
+
+def words(text: str) -> str:
+    return " ".join(text.lower().translate(str.maketrans("", "", string.punctuation)).split())
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    return jiwer.wer(words(reference), words(hypothesis))
+
+
+@pytest.fixture(scope="module")
+def ip():
+    shell = start_ipython()
+    # ipykernel sends every mime type; the terminal default is text/plain only.
+    shell.display_formatter.active_types = shell.display_formatter.format_types
+    audiokit.configure(backend="local")
+    shell.run_line_magic("load_ext", "audiokit")
+    return shell
+
+
+@pytest.fixture(autouse=True)
+def restore_settings(ip):
+    saved = {name: getattr(audiokit.defaults, name) for name in MODEL_SETTINGS}
+    yield
+    audiokit.configure(backend="local", base_url=None, **saved)
+    for name in ("t", "s", "out", "_audiokit_partial"):
+        ip.user_ns.pop(name, None)
+
+
+@pytest.fixture(scope="module")
+def speech() -> audiokit.Speech:
+    return audiokit.Client(backend="local").speak(SENTENCE, response_format="wav")
+
+
+@pytest.fixture(scope="module")
+def wav_path(speech, tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("audio") / "fox.wav"
+    speech.save(path)
+    return str(path)
+
+
+def run(ip, cell: str):
+    """Run a cell as a notebook would; return (result, captured output)."""
+    with capture_output() as captured:
+        result = ip.run_cell(cell, store_history=True)
+    return result, captured
+
+
+def one_line_error(ip, cell: str) -> str:
+    """Run a cell that must fail with a one-line UsageError (no traceback); return the line."""
+    result, captured = run(ip, cell)
+    assert isinstance(result.error_in_exec, UsageError), result.error_in_exec
+    assert "Traceback" not in captured.stderr + captured.stdout
+    lines = captured.stderr.strip().splitlines()
+    assert len(lines) == 1, captured.stderr
+    assert lines[0].startswith("UsageError: ")
+    return lines[0]
+
+
+def bundle(ip, obj) -> dict:
+    data, _metadata = ip.display_formatter.format(obj)
+    return data
+
+
+# -- registration and help ----------------------------------------------------------------------
+
+
+def test_load_ext_registers_the_magics(ip):
+    for name in ("transcribe", "translate", "audiokit", "speak"):
+        assert ip.find_line_magic(name) is not None, name
+    assert ip.find_cell_magic("speak") is not None
+    assert any(isinstance(c, AudiokitMagics) for c in ip.configurables)
+
+
+def test_help_flag_and_question_mark(ip):
+    result, captured = run(ip, "%transcribe --help")
+    assert result.error_in_exec is None
+    assert result.result is None
+    assert "--timestamps" in captured.stdout and "-o NAME" in captured.stdout
+    _, captured = run(ip, "%transcribe?")
+    assert "Transcribe audio" in captured.stdout and "--diarize" in captured.stdout
+    _, captured = run(ip, "%speak --help")
+    assert "--instructions" in captured.stdout
+
+
+# -- %%speak ------------------------------------------------------------------------------------
+
+
+def test_speak_substitutes_variables_and_stores_the_speech(ip):
+    ip.user_ns["animal"] = "fox"
+    result, _ = run(ip, "%%speak -o s -f wav\nThe quick brown {animal} jumps over the lazy dog.")
+    assert result.error_in_exec is None
+    speech = ip.user_ns["s"]
+    assert isinstance(speech, audiokit.Speech) and speech is result.result
+    assert speech.format == "wav" and speech.duration > 1.0
+    heard = audiokit.transcribe(speech).text
+    assert wer(SENTENCE, heard) <= MAX_WER, heard
+    data = bundle(ip, speech)
+    assert "<audio controls" in data["text/html"] and "autoplay" not in data["text/html"]
+    assert "data:audio/wav;base64," in data["text/html"]
+    assert data["text/plain"].startswith("Speech(wav,")
+
+
+def test_speak_options_reach_the_request(ip):
+    speech = ip.run_cell_magic("speak", "-v coral -m tts-1 --speed 1.25", "Hello there.")
+    assert speech.params["voice"] == "coral"
+    assert speech.params["model"] == "tts-1"
+    assert float(speech.params["speed"]) == 1.25
+
+
+def test_speak_line_form(ip):
+    result, _ = run(ip, "%speak -o s Good morning.")
+    assert result.error_in_exec is None
+    assert isinstance(ip.user_ns["s"], audiokit.Speech)
+    assert "morning" in audiokit.transcribe(ip.user_ns["s"]).text.lower()
+
+
+def test_speak_missing_variable_is_one_clear_line(ip):
+    line = one_line_error(ip, "%%speak\nHello {nobody_defined_this}, welcome.")
+    assert "{nobody_defined_this}" in line and "not a variable" in line
+
+
+def test_speak_without_text_and_with_bad_speed(ip):
+    assert "no text" in one_line_error(ip, "%speak -v coral")
+    line = one_line_error(ip, "%%speak -m tts-1 --speed 9\nToo fast.")
+    assert "--speed" in line and "0.25" in line
+
+
+def test_speak_play_autoplays_and_still_stores_the_speech(ip):
+    player = ip.run_cell_magic("speak", "--play -o s", "Hi.")
+    assert isinstance(player, SpeechPlayer) and player.speech is ip.user_ns["s"]
+    assert " autoplay " in bundle(ip, player)["text/html"]
+
+
+# -- %transcribe: sources -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda sp, path: sp, id="Speech"),
+        pytest.param(lambda sp, path: sp.data, id="bytes"),
+        pytest.param(lambda sp, path: io.BytesIO(sp.data), id="file-object"),
+        pytest.param(lambda sp, path: sp.to_numpy(), id="array-rate-tuple"),
+        pytest.param(lambda sp, path: path, id="path-in-a-variable"),
+    ],
+)
+def test_transcribe_a_variable(ip, speech, wav_path, make):
+    ip.user_ns["clip"] = make(speech, wav_path)
+    result, _ = run(ip, "%transcribe -o t clip")
+    assert result.error_in_exec is None
+    t = ip.user_ns["t"]
+    assert isinstance(t, audiokit.Transcript) and t is result.result
+    assert wer(SENTENCE, t.text) <= MAX_WER, t.text
+
+
+def test_transcribe_numpy_array_needs_rate(ip, speech):
+    samples, rate = speech.to_numpy()
+    ip.user_ns["samples"] = samples
+    assert "--rate" in one_line_error(ip, "%transcribe samples")
+    t = ip.run_line_magic("transcribe", f"--rate {rate} samples")
+    assert wer(SENTENCE, t.text) <= MAX_WER
+
+
+def test_transcribe_a_path_and_an_attribute(ip, speech, wav_path):
+    t = ip.run_line_magic("transcribe", wav_path)
+    assert wer(SENTENCE, t.text) <= MAX_WER
+    ip.user_ns["holder"] = type("Holder", (), {"speech": speech})()
+    t = ip.run_line_magic("transcribe", "holder.speech")
+    assert wer(SENTENCE, t.text) <= MAX_WER
+
+
+def test_transcribe_glob_gives_one_transcript_per_file(ip, speech, tmp_path):
+    for name in ("b.wav", "a.wav"):
+        speech.save(tmp_path / name)
+    (tmp_path / "notes.txt").write_text("not audio")
+    results = ip.run_line_magic("transcribe", f"-o out {tmp_path}/*.wav")
+    assert isinstance(results, list) and len(results) == 2
+    assert ip.user_ns["out"] is results
+    assert all(wer(SENTENCE, t.text) <= MAX_WER for t in results)
+    assert "no files match" in one_line_error(ip, f"%transcribe {tmp_path}/*.flac")
+
+
+def test_transcribe_unknown_source_and_missing_source(ip):
+    line = one_line_error(ip, "%transcribe no_such_variable_or_file")
+    assert "'no_such_variable_or_file'" in line and "neither a variable" in line
+    assert "give a SOURCE" in one_line_error(ip, "%transcribe -l en")
+
+
+# -- %transcribe: options -----------------------------------------------------------------------
+
+
+def test_options_are_passed_to_the_library(ip, speech):
+    ip.user_ns["clip"] = speech
+    t = ip.run_line_magic(
+        "transcribe",
+        '-m whisper-1 -l English --prompt "A pangram about a fox." --temperature 0 '
+        "--timestamps word,segment clip",
+    )
+    assert t.model == "whisper-1"
+    assert t.response_format == "verbose_json"  # implied by --timestamps
+    assert t.params["language"] == "en"  # the library normalises "English"
+    assert t.params["prompt"] == "A pangram about a fox."
+    assert t.params["timestamp_granularities"] == ["word", "segment"]
+    assert t.word_list and t.segment_list and t.segment_list[0].end > 0
+    html = bundle(ip, t)["text/html"]
+    assert "<table" in html and "00:0" in html  # the segments table with mm:ss.s times
+
+
+def test_logprobs_and_format(ip, speech):
+    ip.user_ns["clip"] = speech
+    t = ip.run_line_magic("transcribe", "--logprobs clip")
+    assert t.logprobs and all(lp.logprob <= 0 for lp in t.logprobs)
+    t = ip.run_line_magic("transcribe", "-m whisper-1 -f srt clip")
+    assert t.response_format == "srt" and t.segment_list
+
+
+def test_library_errors_become_one_line_naming_the_option(ip, speech):
+    ip.user_ns["clip"] = speech
+    line = one_line_error(ip, "%transcribe -f srt clip")
+    assert line.startswith("UsageError: %transcribe --format:")
+    assert "whisper-1" in line  # says what is allowed
+    line = one_line_error(ip, "%transcribe --diarize clip")
+    assert "--diarize" in line and "diariz" in line
+    line = one_line_error(ip, "%transcribe --temperature 3 clip")
+    assert "--temperature" in line
+
+
+def test_parse_errors_are_one_line(ip):
+    assert "--temperature" in one_line_error(ip, "%transcribe --temperature warm x.wav")
+    assert "quotation" in one_line_error(ip, '%transcribe --prompt "unclosed x.wav')
+    assert "NAME=SAMPLE" in one_line_error(ip, "%transcribe --speaker Ada x.wav")
+    assert "not a valid variable name" in one_line_error(ip, "%transcribe -o 1bad x.wav")
+
+
+def test_semicolon_silences_but_output_is_stored(ip, speech):
+    ip.user_ns["clip"] = speech
+    result, captured = run(ip, "%transcribe -o t clip;")
+    assert result.error_in_exec is None and result.result is None
+    assert "Out[" not in captured.stdout
+    assert isinstance(ip.user_ns["t"], audiokit.Transcript)
+    result, captured = run(ip, "%transcribe clip")
+    assert isinstance(result.result, audiokit.Transcript)
+    assert "Transcript(" in captured.stdout
+
+
+def test_stream_updates_one_output_in_place(ip, speech):
+    ip.user_ns["clip"] = speech
+    result, captured = run(ip, "%transcribe --stream -o t clip")
+    assert result.error_in_exec is None
+    final = ip.user_ns["t"]
+    assert isinstance(final, audiokit.Transcript) and final is result.result
+    assert wer(SENTENCE, final.text) <= MAX_WER
+    outputs = captured.outputs
+    first, updates = outputs[0], outputs[1:]
+    display_id = first.transient["display_id"]
+    assert not first.update and "▌" in first.data["text/plain"]
+    assert updates and all(o.update and o.transient["display_id"] == display_id for o in updates)
+    # The first delta is drawn at once: a growing prefix of the final text, with its cursor.
+    drawn = updates[0].data["text/plain"]
+    assert drawn.endswith("▌") and final.text.startswith(drawn[:-1]) and drawn[:-1]
+    assert "streaming" in updates[0].data["text/html"]
+    # The live output ends empty: the returned Transcript is the cell's value.
+    assert updates[-1].data == {"text/plain": ""}
+
+
+def test_translate(ip, speech):
+    ip.user_ns["clip"] = speech
+    t = ip.run_line_magic("translate", "-o t clip")
+    assert t.task == "translate" and ip.user_ns["t"] is t
+    assert wer(SENTENCE, t.text) <= MAX_WER
+    assert "--model" in one_line_error(ip, "%translate -m gpt-4o-mini-transcribe clip")
+
+
+# -- --widget -----------------------------------------------------------------------------------
+
+
+def test_widget_options(ip, speech):
+    from audiokit.widgets import SpeakWidget, TranscribeWidget
+
+    ip.user_ns["clip"] = speech
+    w = ip.run_line_magic("transcribe", "--widget -m whisper-1 -l en --stream clip")
+    assert isinstance(w, TranscribeWidget)
+    assert (w.model, w.language, w.stream) == ("whisper-1", "en", True)
+    assert w.audio == speech.data
+    ip.user_ns["animal"] = "fox"
+    w = ip.run_cell_magic("speak", "--widget -v coral -o out", "Hello {animal}.")
+    assert isinstance(w, SpeakWidget) and ip.user_ns["out"] is w
+    assert (w.text, w.voice) == ("Hello fox.", "coral")
+
+
+# -- %audiokit ----------------------------------------------------------------------------------
+
+
+def test_settings_table(ip):
+    table = ip.run_line_magic("audiokit", "")
+    data = bundle(ip, table)
+    for name in (*MODEL_SETTINGS, "backend", "base_url", "api_key"):
+        assert name in data["text/plain"] and name in data["text/html"]
+    assert "local" in data["text/plain"]
+
+
+def test_settings_are_set_by_magic_and_by_config(ip):
+    ip.run_line_magic("audiokit", "voice=coral speech_model=tts-1")
+    assert (audiokit.defaults.voice, audiokit.defaults.speech_model) == ("coral", "tts-1")
+    speech = ip.run_cell_magic("speak", "", "Hi.")
+    assert (speech.params["voice"], speech.params["model"]) == ("coral", "tts-1")
+    assert "coral" in repr(ip.run_line_magic("audiokit", ""))
+
+    ip.run_line_magic("config", 'AudiokitMagics.voice = "sage"')
+    assert audiokit.defaults.voice == "sage"
+    ip.run_line_magic("audiokit", "voice=")  # empty: back to the default
+    assert audiokit.defaults.voice == "alloy"
+
+
+def test_settings_errors(ip):
+    assert "names: transcription_model" in one_line_error(ip, "%audiokit colour=red")
+    assert "api, local" in one_line_error(ip, "%audiokit backend=cloud")
+    line = one_line_error(ip, "%audiokit api_key=sk-abc")
+    assert "OPENAI_API_KEY" in line and "sk-abc" not in line
+
+
+def _everything_shown(ip, cell: str) -> str:
+    result, captured = run(ip, cell)
+    assert result.error_in_exec is None
+    data = bundle(ip, result.result)
+    return "\n".join([captured.stdout, captured.stderr, *map(str, data.values())])
+
+
+def test_the_api_key_is_never_shown(ip, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
+    ip.run_line_magic("audiokit", "backend=local")
+    shown = _everything_shown(ip, "%audiokit")
+    assert "set, unused by the local backend" in shown
+    ip.run_line_magic("audiokit", "backend=api")  # builds settings only; nothing is sent
+    shown = _everything_shown(ip, "%audiokit")
+    assert "api.openai.com" in shown
+    rows = [line for line in shown.splitlines() if line.startswith("api_key")]
+    assert rows and "set" in rows[0] and "not set" not in rows[0]
+    for piece in (FAKE_KEY, FAKE_KEY[-8:], FAKE_KEY[3:15]):
+        assert piece not in shown
+
+
+def test_environment_sets_the_defaults():
+    code = (
+        "from IPython.testing.globalipapp import start_ipython\n"
+        "ip = start_ipython(); ip.run_line_magic('load_ext', 'audiokit')\n"
+        "print(repr(ip.run_line_magic('audiokit', '')))\n"
+        "print('trait', ip.run_line_magic('config', 'AudiokitMagics.voice'))\n"
+    )
+    env = {**os.environ, "AUDIOKIT_VOICE": "echo", "AUDIOKIT_BACKEND": "local"}
+    env.pop("OPENAI_API_KEY", None)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    voice_row = next(line for line in out.stdout.splitlines() if line.startswith("voice"))
+    assert "echo" in voice_row and "AUDIOKIT_VOICE" in voice_row
+    assert "environment (AUDIOKIT_BACKEND)" in out.stdout
+    assert "trait echo" in out.stdout
+
+
+def test_import_audiokit_does_not_load_ipython_magics():
+    code = (
+        "import sys, audiokit; print('audiokit._magics' in sys.modules, 'IPython' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_live_transcript_view_shows_a_cursor_until_done():
+    view = LiveTranscript("Hello", events=2)
+    assert repr(view) == "Hello▌" and "streaming" in view._repr_html_()
+    view.done = True
+    assert repr(view) == "Hello" and "▌" not in view._repr_html_()
