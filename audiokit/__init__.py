@@ -27,6 +27,7 @@ from ._capabilities import (
     capabilities,
 )
 from ._client import AsyncClient, Client
+from ._compare import Comparison, compare
 from ._config import defaults
 from ._errors import (
     APIConnectionError,
@@ -115,6 +116,7 @@ __all__ = [
     "BatchItem",
     "BatchResult",
     "Client",
+    "Comparison",
     "ConflictError",
     "InputAudioBufferCleared",
     "InputAudioBufferCommitted",
@@ -161,6 +163,7 @@ __all__ = [
     "alive",
     "atranscribe_many",
     "capabilities",
+    "compare",
     "configure",
     "default_client",
     "defaults",

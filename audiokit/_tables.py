@@ -1,18 +1,35 @@
 """Pandas views of a transcript, built on demand from its typed records.
 
-pandas is imported inside each function so that ``import audiokit`` stays light.
+The numbers come from :mod:`audiokit._confidence` as numpy columns (token alignment, word
+aggregation, segment quality flags); this module only wraps them in DataFrames. pandas is
+imported inside each function so that ``import audiokit`` stays light.
+
+Offsets (``offset``, ``end_offset``) are floats so that a token or word that could not be located
+in the text can be NaN. Indices into other views (``word_index``, ``segment``) use pandas'
+nullable ``Int64``: ``<NA>`` means "none".
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from ._confidence import TIME_SOURCES
+
 if TYPE_CHECKING:
     import pandas as pd
 
     from ._transcript import Transcript
 
-__all__ = ["segments_frame", "tokens_frame", "words_frame"]
+__all__ = [
+    "SEGMENT_COLUMNS",
+    "TOKEN_COLUMNS",
+    "WORD_COLUMNS",
+    "segments_frame",
+    "tokens_frame",
+    "words_frame",
+]
 
 SEGMENT_COLUMNS = [
     "id",
@@ -24,37 +41,90 @@ SEGMENT_COLUMNS = [
     "compression_ratio",
     "no_speech_prob",
     "temperature",
+    "suspect",
+    "flags",
 ]
+TOKEN_COLUMNS = [
+    "token",
+    "logprob",
+    "prob",
+    "bytes",
+    "offset",
+    "end_offset",
+    "word_index",
+    "word",
+    "segment",
+    "start",
+    "end",
+    "time_source",
+]
+WORD_COLUMNS = [
+    "word",
+    "start",
+    "end",
+    "speaker",
+    "confidence",
+    "prob_min",
+    "prob_mean",
+    "logprob",
+    "n_tokens",
+    "probability",
+    "offset",
+    "end_offset",
+    "segment",
+    "time_source",
+]
+_INDEX_COLUMNS = ("word_index", "segment")
+_QUALITY = ("avg_logprob", "compression_ratio", "no_speech_prob")
 
 
 def segments_frame(transcript: Transcript) -> pd.DataFrame:
-    """One row per segment."""
+    """One row per segment, with whisper's quality figures and flags.
+
+    ``suspect`` is true when any of the reference's checks fails; ``flags`` names which:
+    ``low_logprob`` (avg_logprob < -1), ``repetitive`` (compression_ratio > 2.4), ``no_speech``
+    (no_speech_prob > 0.6 and avg_logprob < -1). Segments without those figures never flag.
+    """
     import pandas as pd
 
-    rows = [{c: getattr(s, c) for c in SEGMENT_COLUMNS} for s in transcript.segment_list]
-    return pd.DataFrame(rows, columns=SEGMENT_COLUMNS)
+    from ._confidence import segment_flags
+
+    raw = SEGMENT_COLUMNS[:-2]
+    rows = [{c: getattr(s, c) for c in raw} for s in transcript.segment_list]
+    frame = pd.DataFrame(rows, columns=raw)
+    quality = [frame[c].to_numpy(dtype=float, na_value=np.nan) for c in _QUALITY]
+    frame["suspect"], frame["flags"] = segment_flags(*quality)
+    frame["suspect"] = frame["suspect"].astype(bool)
+    return frame
 
 
 def words_frame(transcript: Transcript) -> pd.DataFrame:
-    """One row per word with its times and speaker."""
-    import pandas as pd
+    """One row per word: times, speaker and confidence aggregated from its tokens.
 
-    columns = ["word", "start", "end", "speaker", "probability"]
-    rows = [{c: getattr(w, c) for c in columns} for w in transcript.word_list]
-    return pd.DataFrame(rows, columns=columns)
+    ``confidence`` is the least probable token's probability (``prob_min``); see
+    :mod:`audiokit._confidence` for why, and for how words are found.
+    """
+    from ._confidence import word_columns
+
+    return _frame(vars(word_columns(transcript)), WORD_COLUMNS)
 
 
 def tokens_frame(transcript: Transcript) -> pd.DataFrame:
-    """One row per token: token, logprob, prob, bytes."""
-    import numpy as np
+    """One row per token: probability, character offsets, word, segment and time."""
+    from ._confidence import token_columns
+
+    return _frame(vars(token_columns(transcript)), TOKEN_COLUMNS)
+
+
+def _frame(columns: dict[str, np.ndarray], order: list[str]) -> pd.DataFrame:
     import pandas as pd
 
-    logprobs = np.fromiter((lp.logprob for lp in transcript.logprobs), dtype=float)
-    return pd.DataFrame(
-        {
-            "token": [lp.token for lp in transcript.logprobs],
-            "logprob": logprobs,
-            "prob": np.exp(logprobs),
-            "bytes": [lp.bytes for lp in transcript.logprobs],
-        }
-    )
+    data = {}
+    for name in order:
+        values = columns[name]
+        if name in _INDEX_COLUMNS:
+            values = pd.arrays.IntegerArray(values, values < 0)
+        elif name == "time_source":
+            values = pd.Categorical.from_codes(values, categories=list(TIME_SOURCES))
+        data[name] = values
+    return pd.DataFrame(data, columns=order, copy=False)

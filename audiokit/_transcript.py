@@ -323,6 +323,77 @@ class Transcript:
 
         return tokens_frame(self)
 
+    # -- confidence ---------------------------------------------------------------------------
+
+    def low_confidence(self, threshold: float = 0.5, by: str = "word") -> pd.DataFrame:
+        """Uncertain stretches: runs of adjacent words (or tokens) with confidence < threshold.
+
+        Parameters
+        ----------
+        threshold : float
+            A probability in (0, 1]; words (or tokens) below it are uncertain.
+        by : {"word", "token"}
+            Word confidence (its least probable token, see ``.words``) or token probability.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per span: ``text``, ``offset``/``end_offset`` (characters in ``.text``),
+            ``start``/``end`` (seconds, NaN when unknown), ``confidence`` (lowest in the span),
+            ``mean_confidence``, ``n`` (words or tokens), ``first``/``last`` (rows of ``.words``
+            or ``.tokens``) and ``speaker``. A speaker change ends a span.
+
+        Examples
+        --------
+        >>> t = audiokit.transcribe("talk.wav", logprobs=True)    # doctest: +SKIP
+        >>> t.low_confidence(0.6)[["text", "start", "confidence"]] # doctest: +SKIP
+        """
+        from ._confidence import low_confidence
+
+        return low_confidence(self, threshold, by)
+
+    def plot_confidence(self, by: str = "word", threshold: float = 0.5, ax: Any = None) -> Any:
+        """Plot word (or token) confidence along the transcript; returns the matplotlib Axes.
+
+        The x axis is time when every word has a timestamp, else the word's position. The
+        threshold is a dashed line; words below it are red and labelled (the 25 least sure).
+
+        >>> ax = t.plot_confidence(threshold=0.6)    # doctest: +SKIP
+        >>> ax.figure.savefig("confidence.png")      # doctest: +SKIP
+        """
+        from ._plots import plot_confidence
+
+        return plot_confidence(self, by, threshold, ax)
+
+    def plot_confidence_histogram(
+        self, ax: Any = None, *, by: str = "word", threshold: float = 0.5, bins: int = 20
+    ) -> Any:
+        """Histogram of word (or token) confidence, bins below ``threshold`` in red.
+
+        Returns the matplotlib Axes. The y axis turns logarithmic when most values pile up
+        near 1 and the low bins would otherwise be invisible.
+        """
+        from ._plots import plot_confidence_histogram
+
+        return plot_confidence_histogram(self, ax, by=by, threshold=threshold, bins=bins)
+
+    def highlight(self, threshold: float | None = None) -> Any:
+        """The transcript with each word's background showing its confidence (HTML in notebooks).
+
+        With ``threshold`` only words below it are highlighted. Hover a word for its
+        probability. See :func:`audiokit._highlight.highlight_html`.
+        """
+        from ._highlight import HighlightedTranscript
+
+        return HighlightedTranscript(self, threshold)
+
+    def compare(self, reference: Transcript | str) -> Any:
+        """Word alignment and WER of this transcript against ``reference``; see
+        :func:`audiokit.compare`."""
+        from ._compare import compare
+
+        return compare(self, reference)
+
     # -- export -------------------------------------------------------------------------------
 
     def to_srt(self) -> str:
