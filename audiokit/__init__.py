@@ -29,6 +29,7 @@ from ._capabilities import (
 from ._client import AsyncClient, Client
 from ._compare import Comparison, compare
 from ._config import defaults
+from ._correct import Correction, acorrect, correct
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -58,6 +59,7 @@ from ._formats import load_transcript
 from ._languages import SUPPORTED_LANGUAGES, normalize_language
 from ._live import AsyncLiveSession, AudioFeed, LiveSession, Utterance, alive, live
 from ._longaudio import AsyncSpeechPieces, SpeechPieces
+from ._prompting import count_prompt_tokens, previous_text_prompt, vocabulary_prompt
 from ._realtime_events import (
     SERVER_VAD,
     InputAudioBufferCleared,
@@ -85,6 +87,7 @@ from ._streaming import (
     TranscriptTextSegment,
 )
 from ._transcript import Segment, TokenLogprob, Transcript, Usage, Word
+from ._voices import DeletedVoiceConsent, Voice, VoiceConsent
 
 __version__ = "0.1.0"
 
@@ -118,6 +121,8 @@ __all__ = [
     "Client",
     "Comparison",
     "ConflictError",
+    "Correction",
+    "DeletedVoiceConsent",
     "InputAudioBufferCleared",
     "InputAudioBufferCommitted",
     "InputAudioBufferSpeechStarted",
@@ -158,22 +163,29 @@ __all__ = [
     "Usage",
     "Utterance",
     "ValidationError",
+    "Voice",
+    "VoiceConsent",
     "Word",
     "__version__",
+    "acorrect",
     "alive",
     "atranscribe_many",
     "capabilities",
     "compare",
     "configure",
+    "correct",
+    "count_prompt_tokens",
     "default_client",
     "defaults",
     "live",
     "load_transcript",
     "normalize_language",
+    "previous_text_prompt",
     "speak",
     "transcribe",
     "transcribe_many",
     "translate",
+    "vocabulary_prompt",
 ]
 
 
