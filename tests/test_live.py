@@ -709,3 +709,50 @@ def test_import_audiokit_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- the live-captions widget (its Python half, driven as the front end drives it) -----------------
+
+
+def test_live_captions_widget_relays_microphone_chunks(
+    client: audiokit.Client, recording: Recording
+) -> None:
+    from audiokit.widgets import LiveCaptionsWidget, live_captions
+
+    w = live_captions(client=client, language="en")
+    assert isinstance(w, LiveCaptionsWidget)
+    assert w.model == audiokit.defaults.transcription_model and w.logprobs
+    w._on_message(w, {"type": "start", "sample_rate": RATE}, [])
+    assert w.status == "listening"
+    pcm = (np.clip(recording.samples, -1, 1) * 32767).astype("<i2").tobytes()
+    for i in range(0, len(pcm), 4_800):  # 100 ms messages, as live.js sends them
+        w._on_message(w, {"type": "audio"}, [memoryview(pcm[i : i + 4_800])])
+    w._on_message(w, {"type": "stop"}, [])
+    assert w.status in ("finishing", "done")
+    transcript = w.job.result(timeout=300)
+
+    assert w.status == "done" and w.error == "" and w.partial == ""
+    assert w.transcript is transcript
+    assert [c["text"] for c in w.captions] == [s.text for s in transcript.segment_list]
+    assert len(w.captions) == len(SENTENCES)
+    for sentence, caption in zip(SENTENCES, w.captions, strict=True):
+        assert wer(sentence, caption["text"]) <= MAX_WER
+        assert 0 < caption["confidence"] <= 1
+        assert caption["tokens"] and all(0 < p <= 1 for _, p in caption["tokens"])
+    assert w.seconds == pytest.approx(len(recording.samples) / RATE, abs=1.0)
+    assert "weather" in w.html.lower()
+    with pytest.raises(RuntimeError):
+        w.push(b"\0\0")  # stopped: no more audio
+
+
+def test_live_captions_widget_shows_refused_settings_as_one_line(client: audiokit.Client) -> None:
+    from audiokit.widgets import live_captions
+
+    w = live_captions(client=client, language="Klingon")
+    w._on_message(w, {"type": "start", "sample_rate": 48_000}, [])
+    assert w.status == "error"
+    assert "language" in w.error and "\n" not in w.error
+    with pytest.raises(audiokit.ValidationError):
+        w.job.result(timeout=5)
+    w._on_message(w, {"type": "error", "message": "Microphone unavailable (NotAllowedError)."}, [])
+    assert w.error.startswith("Microphone unavailable")

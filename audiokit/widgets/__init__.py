@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._live import LiveCaptionsWidget, live_captions
 from ._speak import PREVIEW_TEXT, SpeakWidget
 from ._transcribe import TranscribeWidget
 
-__all__ = ["PREVIEW_TEXT", "SpeakWidget", "TranscribeWidget", "speaker", "transcriber"]
+__all__ = [
+    "PREVIEW_TEXT",
+    "LiveCaptionsWidget",
+    "SpeakWidget",
+    "TranscribeWidget",
+    "live_captions",
+    "speaker",
+    "transcriber",
+]
 
 
 def transcriber(*, client: Any = None, **options: Any) -> TranscribeWidget:
