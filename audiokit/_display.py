@@ -46,18 +46,17 @@ MAX_TURNS = 40  # diarized turns shown inline; the rest is in t.segments
 MAX_PLAIN_CHARS = 1000  # text/plain keeps consoles readable; str(t) is the whole text
 LIVE_UPDATE_SECONDS = 0.1  # at most ~10 redraws a second while a stream grows
 
-# Tableau 10: distinct hues that stay readable as tinted backgrounds on light and dark themes.
+# Distinct hues that read as a border and a faint tint on light and dark themes (used when the
+# confidence module, whose palette this mirrors, is not there).
 SPEAKER_COLORS = (
-    "#4e79a7",
-    "#f28e2b",
-    "#59a14f",
-    "#e15759",
-    "#b07aa1",
-    "#76b7b2",
-    "#edc948",
-    "#ff9da7",
-    "#9c755f",
-    "#bab0ac",
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#17becf",
+    "#8c564b",
+    "#e377c2",
 )
 
 _MUTED = "opacity:0.7;font-size:0.85em"
@@ -84,8 +83,15 @@ def format_time(seconds: float | None) -> str:
 
 
 def speaker_colors(speakers: Iterable[str]) -> dict[str, str]:
-    """A colour per speaker label, in order of first appearance (stable across renderings)."""
-    return {s: SPEAKER_COLORS[i % len(SPEAKER_COLORS)] for i, s in enumerate(speakers)}
+    """A colour per speaker label, in order of first appearance (stable across renderings).
+
+    The palette is the confidence view's (``t.highlight()``), so a speaker keeps its colour.
+    """
+    try:
+        from ._highlight import SPEAKER_COLORS as palette
+    except ImportError:
+        palette = SPEAKER_COLORS
+    return {s: palette[i % len(palette)] for i, s in enumerate(speakers)}
 
 
 def _facts(t: Transcript) -> list[str]:
@@ -147,10 +153,11 @@ def transcript_html(t: Transcript, *, max_rows: int = MAX_SEGMENT_ROWS) -> str:
 
 
 def _text_html(t: Transcript) -> str:
-    if t.logprobs:
+    """Confidence-shaded when there are token or word probabilities, else plain."""
+    if t.logprobs or any(w.probability is not None for w in t.word_list):
         try:
             from ._highlight import highlight_html
-        except ImportError:  # the confidence module is optional for display
+        except ImportError:  # display works without the confidence module
             pass
         else:
             return highlight_html(t)

@@ -53,6 +53,8 @@ OPTION_OF_PARAM = {
     "include": "--logprobs",
     "timestamp_granularities": "--timestamps",
     "chunking_strategy": "--chunking",
+    "split": "--split",
+    "chunk_seconds": "--chunk-seconds",
     "known_speaker_names": "--speaker",
     "known_speaker_references": "--speaker",
     "temperature": "--temperature",
@@ -138,6 +140,12 @@ class AudiokitMagics(Magics):
     @argument("--temperature", type=float, help="Sampling temperature, 0 to 1.")
     @argument("--chunking", metavar="auto", help="Chunking strategy ('auto').")
     @argument("--rate", type=int, help="Sample rate in Hz of a numpy array SOURCE.")
+    @argument(
+        "--split",
+        choices=("auto", "yes", "no"),
+        help="Split long audio at pauses: auto (over the upload limits; default), yes, no.",
+    )
+    @argument("--chunk-seconds", type=float, help="Target chunk length when splitting.")
     @argument("-o", "--output", metavar="NAME", help="Also store the result in this variable.")
     @argument("--widget", action="store_true", help="Show the transcriber widget instead.")
     @argument("-h", "--help", action="store_true", help="Show this help.")
@@ -146,9 +154,11 @@ class AudiokitMagics(Magics):
     def transcribe(self, line: str) -> Any:
         """Transcribe audio: ``%transcribe [options] SOURCE``.
 
-        SOURCE is a path, a glob (several files give a list of transcripts), or the name of a
-        variable holding audio: bytes, a file object, a Speech, ``(array, rate)`` or an array
-        with ``--rate``. The Transcript is the cell's value; ``-o NAME`` also stores it.
+        SOURCE is a path, a glob, or the name of a variable holding audio: bytes, a file
+        object, a Speech, ``(array, rate)`` or an array with ``--rate``. The Transcript is the
+        cell's value; ``-o NAME`` also stores it. A glob is transcribed as a batch
+        (``audiokit.transcribe_many``: concurrent, cached, failures kept per file) and gives a
+        ``BatchResult``.
 
         Examples::
 
@@ -157,6 +167,7 @@ class AudiokitMagics(Magics):
             %transcribe -m whisper-1 -f verbose_json --timestamps word,segment clip.wav
             %transcribe --stream speech
             %transcribe --diarize --speaker Ada=ada.wav --chunking auto meeting.wav
+            %transcribe -o batch "recordings/*.mp3"
         """
         args = self._parse(self.transcribe, line)
         if args is None:
@@ -169,6 +180,8 @@ class AudiokitMagics(Magics):
             temperature=args.temperature,
             chunking_strategy=args.chunking,
             sample_rate=args.rate,
+            split={"auto": "auto", "yes": True, "no": False}.get(args.split),
+            chunk_seconds=args.chunk_seconds,
         )
         implied: dict[str, str] = {}
         if args.logprobs:
@@ -190,8 +203,13 @@ class AudiokitMagics(Magics):
                 if len(sources) != 1:
                     raise UsageError("%transcribe --stream: one SOURCE at a time")
                 return self._store(args.output, self._stream(sources[0], params))
-            results = [_api.transcribe(s, **params) for s in sources]
-        return self._store(args.output, results[0] if _single(args.source) else results)
+            if not _single(args.source):
+                from ._batch import transcribe_many
+
+                params.pop("sample_rate", None)
+                return self._store(args.output, transcribe_many(sources, **params))
+            result = _api.transcribe(sources[0], **params)
+        return self._store(args.output, result)
 
     @magic_arguments()
     @argument("source", nargs="?", help="A path, a glob (*.wav) or the name of a variable.")
@@ -207,7 +225,8 @@ class AudiokitMagics(Magics):
     def translate(self, line: str) -> Any:
         """Translate speech into English text: ``%translate [options] SOURCE``.
 
-        SOURCE as for ``%transcribe``. Example: ``%translate -o english interview_de.mp3``
+        SOURCE as for ``%transcribe``; a glob gives a list of transcripts.
+        Example: ``%translate -o english interview_de.mp3``
         """
         args = self._parse(self.translate, line)
         if args is None:

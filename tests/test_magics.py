@@ -199,15 +199,28 @@ def test_transcribe_a_path_and_an_attribute(ip, speech, wav_path):
     assert wer(SENTENCE, t.text) <= MAX_WER
 
 
-def test_transcribe_glob_gives_one_transcript_per_file(ip, speech, tmp_path):
+def test_transcribe_glob_is_a_batch(ip, speech, tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDIOKIT_CACHE_DIR", str(tmp_path / "cache"))
     for name in ("b.wav", "a.wav"):
         speech.save(tmp_path / name)
     (tmp_path / "notes.txt").write_text("not audio")
-    results = ip.run_line_magic("transcribe", f"-o out {tmp_path}/*.wav")
-    assert isinstance(results, list) and len(results) == 2
-    assert ip.user_ns["out"] is results
-    assert all(wer(SENTENCE, t.text) <= MAX_WER for t in results)
+    result = ip.run_line_magic("transcribe", f"-o out -l en {tmp_path}/*.wav")
+    assert isinstance(result, audiokit.BatchResult) and ip.user_ns["out"] is result
+    assert [item.source for item in result] == [str(tmp_path / "a.wav"), str(tmp_path / "b.wav")]
+    assert result.ok == 2 and result.failed == 0
+    assert all(wer(SENTENCE, t.text) <= MAX_WER for t in result.transcripts.values())
+    assert all(t.params["language"] == "en" for t in result.transcripts.values())
+    assert "2 transcribed" in bundle(ip, result)["text/html"]
     assert "no files match" in one_line_error(ip, f"%transcribe {tmp_path}/*.flac")
+
+
+def test_split_options(ip, speech):
+    ip.user_ns["clip"] = speech
+    t = ip.run_line_magic("transcribe", "--split yes --chunk-seconds 1.5 -m whisper-1 clip")
+    assert wer(SENTENCE, t.text) <= MAX_WER
+    assert "invalid choice" in one_line_error(ip, "%transcribe --split maybe clip")
+    line = one_line_error(ip, "%transcribe --split yes --chunk-seconds -1 clip")
+    assert "--chunk-seconds" in line
 
 
 def test_transcribe_unknown_source_and_missing_source(ip):

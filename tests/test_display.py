@@ -1,0 +1,236 @@
+"""How transcripts and speech show themselves: text/plain, text/html and text/markdown.
+
+Transcripts come from the offline engine (real audio) or from the API reference's example
+responses (diarized output, which the offline engine cannot produce). The bundles are computed
+by IPython's own display formatter with every mime type on, as ipykernel does.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import subprocess
+import sys
+
+import pytest
+from IPython.core.formatters import DisplayFormatter
+
+import audiokit
+from audiokit._display import (
+    MAX_PLAIN_CHARS,
+    MAX_SEGMENT_ROWS,
+    LiveTranscript,
+    Table,
+    format_time,
+    speaker_colors,
+    transcript_html,
+)
+from audiokit._highlight import highlight_html
+
+SENTENCE = "The quick brown fox jumps over the lazy dog."
+
+
+def bundle(obj) -> dict:
+    data, _ = DisplayFormatter().format(obj)
+    return data
+
+
+@pytest.fixture(scope="module")
+def client() -> audiokit.Client:
+    return audiokit.Client(backend="local")
+
+
+@pytest.fixture(scope="module")
+def speech(client) -> audiokit.Speech:
+    return client.speak(SENTENCE)  # mp3, the default
+
+
+@pytest.fixture(scope="module")
+def diarized() -> audiokit.Transcript:
+    from conftest import load_reference
+
+    return audiokit.Transcript.from_response(
+        load_reference("transcription_diarized_json.json"),
+        "diarized_json",
+        model="gpt-4o-transcribe-diarize",
+    )
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (None, ""),
+        (0.0, "00:00.0"),
+        (4.25, "00:04.2"),  # round half to even on the tenth
+        (59.96, "01:00.0"),  # rounds up into the next minute, not "00:60.0"
+        (83.25, "01:23.2"),
+        (3725.0, "1:02:05.0"),
+        (-0.01, "00:00.0"),
+    ],
+)
+def test_format_time(seconds, shown):
+    assert format_time(seconds) == shown
+
+
+# -- transcripts --------------------------------------------------------------------------------
+
+
+def test_plain_transcript_all_three_forms(client, speech):
+    t = client.transcribe(speech)
+    data = bundle(t)
+    assert set(data) >= {"text/plain", "text/html", "text/markdown"}
+    assert data["text/plain"].splitlines()[0] == "Transcript(gpt-4o-mini-transcribe)"
+    assert data["text/plain"].splitlines()[1] == t.text
+    assert html_text(data["text/html"]).endswith(t.text)
+    assert data["text/markdown"].splitlines()[-1].startswith("> ")
+    assert "<table" not in data["text/html"]  # no segments, no table
+
+
+def test_logprobs_are_shaded_by_the_confidence_module(client, speech):
+    t = client.transcribe(speech, logprobs=True)
+    html = bundle(t)["text/html"]
+    assert highlight_html(t) in html
+    assert "title='confidence" in html  # hover text per word
+    assert f"{len(t.logprobs)} tokens" in html
+
+
+def test_segments_table_with_times(client, speech):
+    t = client.transcribe(speech, model="whisper-1", response_format="verbose_json")
+    assert t.segment_list
+    data = bundle(t)
+    first = t.segment_list[0]
+    row = "<td style='padding:1px 8px;text-align:left;vertical-align:top;white-space:nowrap'>"
+    assert row + format_time(first.start) + "</td>" in data["text/html"]
+    assert f"| {format_time(first.start)} | {format_time(first.end)} |" in data["text/markdown"]
+    assert "segments" in data["text/html"] and "<details>" in data["text/html"]
+
+
+def test_long_transcripts_are_compact():
+    segments = [
+        {"id": i, "start": i * 2.0, "end": i * 2.0 + 1.5, "text": f"Sentence number {i}."}
+        for i in range(MAX_SEGMENT_ROWS + 5)
+    ]
+    text = " ".join(s["text"] for s in segments) * 40
+    t = audiokit.Transcript.from_response(
+        {"text": text, "segments": segments, "language": "english", "duration": 30.0},
+        "verbose_json",
+        model="whisper-1",
+    )
+    data = bundle(t)
+    assert data["text/html"].count("<tr>") == MAX_SEGMENT_ROWS + 1  # header + rows
+    assert "… 5 more segments" in data["text/html"]
+    assert "… 5 more segments" in data["text/markdown"]
+    assert f"{len(segments)} segments" in data["text/plain"].splitlines()[0]
+    body = data["text/plain"].split("\n", 1)[1]
+    assert len(body) == MAX_PLAIN_CHARS and body.endswith("…")
+    assert text in data["text/html"]  # the HTML keeps the whole text
+
+
+def test_diarized_speakers_have_distinct_colours(diarized):
+    data = bundle(diarized)
+    colors = speaker_colors(diarized.speakers)
+    assert list(colors) == ["agent", "A"] and colors["agent"] != colors["A"]
+    html = data["text/html"]
+    turns = re.findall(r"border-left:4px solid (#[0-9a-f]{6}).*?<b[^>]*>([^<]+)</b>", html)
+    assert turns == [(colors["agent"], "agent"), (colors["A"], "A"), (colors["agent"], "agent")]
+    assert "00:04.7–00:11.8" in html
+    plain = data["text/plain"].splitlines()
+    assert plain[0] == "Transcript(gpt-4o-transcribe-diarize, 27.4s, 3 segments, 2 speakers)"
+    assert plain[2] == "[00:04.7–00:11.8] A: Hi, I'm trying to enable diarization."
+    turn = "- **A** `00:04.7–00:11.8` Hi, I'm trying to enable diarization."
+    assert turn in data["text/markdown"].splitlines()
+
+
+def test_text_is_escaped_everywhere():
+    evil = "<script>alert(1)</script> a|b *c* [x](y)"
+    t = audiokit.Transcript.from_response(
+        {"text": evil, "segments": [{"id": 0, "start": 0, "end": 1, "text": evil}]},
+        "verbose_json",
+    )
+    data = bundle(t)
+    assert "<script>" not in data["text/html"] and "&lt;script&gt;" in data["text/html"]
+    escaped = r"\<script\>alert(1)\</script\> a\|b \*c\* \[x\](y)"
+    md = data["text/markdown"].splitlines()
+    assert md[2] == f"> {escaped}"
+    assert md[-1] == f"| 0 | 00:00.0 | 00:01.0 | {escaped} |"
+
+
+def test_translation_says_so(client, speech):
+    t = client.translate(speech)
+    assert "translation" in bundle(t)["text/plain"].splitlines()[0]
+
+
+# -- speech -------------------------------------------------------------------------------------
+
+
+def test_speech_player(speech):
+    data = bundle(speech)
+    html = data["text/html"]
+    url = speech.to_data_url()
+    assert url.startswith("data:audio/mpeg;base64,")
+    assert f"<audio controls preload='metadata' src='{url}'>" in html
+    assert f"<a download='speech.mp3' href='{url}'>" in html
+    assert "autoplay" not in html
+    assert f"{speech.duration:.1f}s" in html and "gpt-4o-mini-tts" in html
+    assert data["text/plain"] == f"Speech(mp3, {len(speech.data):,} bytes, {speech.duration:.2f}s)"
+
+
+def test_pcm_plays_as_wav(client):
+    pcm = client.speak("Hi.", response_format="pcm")
+    html = bundle(pcm)["text/html"]
+    src = re.search(r"src='(data:[^']+)'", html).group(1)
+    assert src.startswith("data:audio/wav;base64,")
+    assert base64.b64decode(src.split(",", 1)[1])[:4] == b"RIFF"
+    assert "download='speech.wav'" in html
+
+
+def test_play_autoplays(speech):
+    player = speech.play()
+    assert player.speech is speech
+    assert "<audio controls autoplay" in bundle(player)["text/html"]
+
+
+# -- small pieces -------------------------------------------------------------------------------
+
+
+def test_table_forms():
+    table = Table(["setting", "value"], [["voice", "coral"], ["api_key", "not set"]], title="t")
+    data = bundle(table)
+    assert data["text/plain"].splitlines() == [
+        "t",
+        "setting  value",
+        "voice    coral",
+        "api_key  not set",
+    ]
+    assert data["text/html"].count("<tr>") == 3
+    assert "| api\\_key | not set |" in data["text/markdown"]
+    assert repr(Table(["a"], [])) == "a"
+
+
+def test_live_transcript_view_shows_a_cursor_until_done():
+    view = LiveTranscript("Hello <b>", events=2)
+    assert repr(view) == "Hello <b>▌"
+    assert "streaming… (2 events)" in view._repr_html_() and "&lt;b&gt;" in view._repr_html_()
+    view.done = True
+    assert repr(view) == "Hello <b>" and "▌" not in view._repr_html_()
+
+
+def test_transcript_html_is_one_block(client, speech):
+    t = client.transcribe(speech)
+    html = transcript_html(t)
+    assert html.startswith("<div class='audiokit-transcript'") and html.endswith("</div>")
+    assert html.count("<div") == html.count("</div>")
+
+
+def test_display_module_is_light():
+    code = (
+        "import sys, audiokit, audiokit._display; "
+        "print(sorted(m for m in ('IPython', 'pandas', 'matplotlib', 'ipywidgets') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def html_text(markup: str) -> str:
+    return re.sub(r"<[^>]+>", "", markup).strip()
