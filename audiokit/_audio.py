@@ -106,15 +106,18 @@ def to_audio_file(
     """
     data, name = _read(audio, sample_rate=sample_rate, param=param)
     if not data:
-        raise AudioError(
-            param, audio, "a non-empty audio file", reason="the audio is empty (0 bytes)"
-        )
+        reason = "the audio is empty (0 bytes)"
+        if _read_to_end(audio):
+            reason += "; the file object was already read to its end: call .seek(0) first"
+        raise AudioError(param, audio, "a non-empty audio file", reason=reason)
     fmt = sniff_format(data)
     if fmt is None:
         reason = "not a recognisable audio file"
         if _looks_like_text(data):
             reason += " (it looks like text)"
         raise AudioError(param, name or audio, ", ".join(UPLOAD_EXTENSIONS), reason=reason)
+    if fmt not in UPLOAD_EXTENSIONS:  # raw ADTS AAC: the API refuses .aac uploads
+        data, fmt = _to_flac(data, fmt, name, param), "flac"
     if max_bytes is not None and len(data) > max_bytes:
         raise AudioError(
             param,
@@ -140,6 +143,8 @@ def _read(audio: Any, *, sample_rate: int | None, param: str) -> tuple[bytes, st
     if isinstance(audio, (bytes, bytearray, memoryview)):
         return bytes(audio), None
     if hasattr(audio, "data") and hasattr(audio, "format") and hasattr(audio, "to_numpy"):
+        if audio.format == "pcm":  # headerless: wrap the same samples in a WAV header
+            return _pcm_wav(bytes(audio.data)), "speech.wav"
         return bytes(audio.data), f"speech.{audio.format}"  # a Speech result
     if isinstance(audio, tuple) and len(audio) == 2 and _is_array(audio[0]):
         return _encode_array(audio[0], audio[1], param), "audio.wav"
@@ -180,10 +185,23 @@ def _encode_array(samples: Any, sample_rate: Any, param: str) -> bytes:
         raise AudioError(param, "empty array", "at least one sample", reason="no samples")
     if array.ndim == 2 and array.shape[0] < array.shape[1] and array.shape[0] <= 8:
         array = array.T  # (channels, frames) → (frames, channels)
+    if array.ndim not in (1, 2):
+        raise InvalidTypeError(param, f"array of shape {array.shape}", "(frames,) or (frames, ch)")
+    subtype = {"int16": "PCM_16", "int32": "PCM_32"}.get(str(array.dtype))
+    if array.dtype in (np.int8, np.uint8):  # soundfile writes 8-bit PCM from int16 only: exact
+        offset = 128 if array.dtype == np.uint8 else 0
+        array, subtype = (array.astype(np.int16) - offset) << 8, "PCM_U8"
     # Lossless: integers keep their width, floats stay float.
-    subtype = {"int16": "PCM_16", "int32": "PCM_32", "uint8": "PCM_U8"}.get(str(array.dtype))
     if subtype is None:
-        array = array.astype(np.float32)
+        if array.dtype.kind != "f":
+            raise InvalidTypeError(
+                param,
+                f"array of dtype {array.dtype}",
+                "float samples in [-1, 1], or int8, int16, int32 or uint8 PCM",
+            )
+        if not np.isfinite(array).all():
+            raise AudioError(param, "array", "finite samples", reason="it holds NaN or inf")
+        array = array.astype(np.float32)  # float64 → float32: 24-bit precision, half the size
         subtype = "FLOAT"
     buffer = io.BytesIO()
     sf.write(buffer, array, int(sample_rate), format="WAV", subtype=subtype)
@@ -201,6 +219,41 @@ def _upload_name(name: str | None, fmt: str) -> str:
     if ext.lower() in _SAME_CONTAINER.get(fmt, (fmt,)):
         return f"{stem}.{ext}"
     return f"{stem}.{fmt}"
+
+
+def _pcm_wav(data: bytes) -> bytes:
+    """The API's pcm (24 kHz, 16-bit little-endian, mono) as a WAV file, sample for sample."""
+    import numpy as np
+    import soundfile as sf
+
+    samples = np.frombuffer(data[: len(data) - len(data) % 2], dtype="<i2")
+    buffer = io.BytesIO()
+    sf.write(buffer, samples, 24_000, format="WAV", subtype="PCM_16")
+    return buffer.getvalue()
+
+
+def _to_flac(data: bytes, fmt: str, name: str | None, param: str) -> bytes:
+    """Audio in a container the API does not take (raw AAC), re-encoded as FLAC."""
+    from ._codec import AudioDecodeError, decode, encode
+
+    try:
+        samples, rate = decode(data, mono=False)
+    except (AudioDecodeError, ImportError) as exc:
+        raise AudioError(
+            param,
+            name or f"<{fmt} data>",
+            ", ".join(UPLOAD_EXTENSIONS),
+            reason=f"the API does not accept {fmt} files and this one cannot be converted ({exc})",
+        ) from exc
+    return encode(samples, rate, "flac")
+
+
+def _read_to_end(audio: Any) -> bool:
+    """A file object whose position is past its start (read before)."""
+    try:
+        return hasattr(audio, "read") and audio.tell() > 0
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _looks_like_text(data: bytes) -> bool:

@@ -12,6 +12,7 @@ engine in-process. When neither is given, a key or a base URL means ``api``, not
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import dataclass, fields
@@ -117,8 +118,16 @@ def resolve_settings(
         isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
     ):
         raise ValidationError("max_retries", max_retries, "a whole number >= 0")
-    if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
+    if timeout is not None and (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not 0 < timeout < math.inf
+    ):
         raise ValidationError("timeout", timeout, "a number of seconds > 0")
+    if url is not None and (
+        not isinstance(url, str) or not url.lower().startswith(("http://", "https://"))
+    ):
+        raise ValidationError("base_url", url, "an http:// or https:// URL")
     return Settings(
         backend=backend,
         base_url=(url or DEFAULT_BASE_URL) if backend == "api" else LOCAL_BASE_URL,

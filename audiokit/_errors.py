@@ -64,6 +64,18 @@ __all__ = [
 class AudiokitError(Exception):
     """Base class of every error raised by audiokit."""
 
+    def __reduce__(self) -> Any:
+        # Keyword-only constructor arguments would break the default pickling (and so
+        # multiprocessing, joblib, ipyparallel): rebuild from the attributes instead.
+        return _rebuild, (type(self), self.args, self.__dict__)
+
+
+def _rebuild(cls: type[AudiokitError], args: tuple, state: dict[str, Any]) -> AudiokitError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class ValidationError(AudiokitError, ValueError):
     """A parameter is not acceptable; raised before anything is sent.
