@@ -449,11 +449,13 @@ class AudiokitMagics(Magics):
         return widgets
 
     def _transcriber(self, args: Any, params: dict[str, Any]) -> Any:
-        options = {
-            k: v
+        # The widget starts from the same defaults and client as the magics (%audiokit).
+        options = {"model": defaults.transcription_model}
+        options.update(
+            (k, v)
             for k, v in params.items()
             if k in ("model", "language", "response_format", "logprobs")
-        }
+        )
         if args.stream:
             options["stream"] = True
         if args.source:
@@ -461,10 +463,15 @@ class AudiokitMagics(Magics):
 
             file = to_audio_file(self._resolve(args.source, "%transcribe"), sample_rate=args.rate)
             options.update(audio=file.data, audio_name=file.filename)
-        return self._widgets().transcriber(**options)
+        widgets = self._widgets()
+        return widgets.transcriber(client=_api.default_client(), **options)
 
     def _speaker(self, text: str, params: dict[str, Any]) -> Any:
-        return self._widgets().speaker(**({"text": text} if text else {}), **params)
+        options = {"model": defaults.speech_model, "voice": defaults.voice, **params}
+        if text:
+            options["text"] = text
+        widgets = self._widgets()
+        return widgets.speaker(client=_api.default_client(), **options)
 
     def _set(self, name: str, value: str, *, has_value: bool) -> None:
         settable = (*MODEL_SETTINGS, *CLIENT_SETTINGS)

@@ -329,6 +329,23 @@ def test_widget_options(ip, speech):
     w = ip.run_cell_magic("speak", "--widget -v coral -o out", "Hello {animal}.")
     assert isinstance(w, SpeakWidget) and ip.user_ns["out"] is w
     assert (w.text, w.voice) == ("Hello fox.", "coral")
+    assert w.client is audiokit.default_client()  # %audiokit's backend applies to widgets
+
+
+def test_widgets_start_from_the_configured_defaults(ip, speech):
+    ip.run_line_magic("audiokit", "voice=sage speech_model=tts-1 transcription_model=whisper-1")
+    w = ip.run_line_magic("speak", "--widget")
+    assert (w.voice, w.model, w.text) == ("sage", "tts-1", "")
+    w = ip.run_line_magic("transcribe", "--widget")
+    assert w.model == "whisper-1" and w.audio == b""
+    # The widget really works: speak through it, then transcribe what it said.
+    w = ip.run_cell_magic("speak", "--widget", SENTENCE)
+    said = w.run().result(timeout=180)
+    assert said is w.speech and said.params["voice"] == "sage"
+    ip.user_ns["said"] = said
+    w = ip.run_line_magic("transcribe", "--widget said")
+    heard = w.run().result(timeout=180)
+    assert heard.model == "whisper-1" and wer(SENTENCE, heard.text) <= MAX_WER
 
 
 # -- %audiokit ----------------------------------------------------------------------------------
