@@ -29,6 +29,7 @@ from typing import Any
 __all__ = [
     "WHISPER_PROMPT_TOKENS",
     "count_prompt_tokens",
+    "estimate_prompt_tokens",
     "previous_text_prompt",
     "prompt_token_source",
     "vocabulary_prompt",
@@ -88,11 +89,20 @@ def count_prompt_tokens(prompt: str) -> int:
     >>> count_prompt_tokens("Hello, welcome to my lecture.")
     7
     """
-    text = " " + prompt.strip()
     tokenizer = _gpt2_tokenizer()
     if tokenizer is not None:
-        return len(tokenizer.encode(text, add_special_tokens=False).ids)
-    return sum(_pretoken_cost(piece) for piece in _PRETOKEN.findall(text))
+        return len(tokenizer.encode(" " + prompt.strip(), add_special_tokens=False).ids)
+    return estimate_prompt_tokens(prompt)
+
+
+def estimate_prompt_tokens(prompt: str) -> int:
+    """The estimate :func:`count_prompt_tokens` falls back on without the GPT-2 tokenizer.
+
+    GPT-2's pre-tokenisation pattern splits the text; each piece costs what GPT-2 typically
+    spends on such a piece (one token for a common-looking word up to 7 letters, more for long,
+    upper-case or mixed-case words, digits in threes, punctuation one each).
+    """
+    return sum(_pretoken_cost(piece) for piece in _PRETOKEN.findall(" " + prompt.strip()))
 
 
 def _pretoken_cost(piece: str) -> int:
