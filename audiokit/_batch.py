@@ -190,7 +190,7 @@ class BatchResult:
 
         frame = self.frame.copy()
         frame["text"] = frame["text"].map(
-            lambda t: t if t is None or len(t) < 120 else t[:117] + "…"
+            lambda t: t if not isinstance(t, str) or len(t) < 120 else t[:117] + "…"
         )
         return f"<p><b>BatchResult</b>: {html.escape(self.summary())}</p>" + frame.to_html(
             max_rows=50, na_rep=""
