@@ -382,24 +382,52 @@ def chat_answer(body: Any) -> str:
     return content.strip()
 
 
+def _opcodes(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int, int, int, int]]:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+
+
 def diff_changes(original: str, corrected: str, method: str = "chat") -> list[Change]:
-    """Word-level differences between two versions of a text, positioned in ``original``."""
+    """Word-level differences between two versions of a text, positioned in ``original``.
+
+    A replaced run is split where words differ only in case or punctuation ("the zor black's" →
+    "The Zorblax" is "the" → "The" and "zor black's" → "Zorblax"), and neighbouring changes of
+    the same kind are joined ("digique plus" → "Digique Plus" is one change).
+    """
     old = list(_TOKEN.finditer(original))
     new = list(_TOKEN.finditer(corrected))
-    matcher = difflib.SequenceMatcher(
-        None, [m.group() for m in old], [m.group() for m in new], autojunk=False
-    )
-    changes = []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    runs: list[tuple[int, int, int, int, bool]] = []  # old range, new range, cosmetic only
+    for op, i1, i2, j1, j2 in _opcodes([m.group() for m in old], [m.group() for m in new]):
         if op == "equal":
             continue
+        if op != "replace":
+            runs.append((i1, i2, j1, j2, False))
+            continue
+        a = [_letters(m.group()) for m in old[i1:i2]]
+        b = [_letters(m.group()) for m in new[j1:j2]]
+        for op2, a1, a2, b1, b2 in _opcodes(a, b):
+            if op2 != "equal":
+                runs.append((i1 + a1, i1 + a2, j1 + b1, j1 + b2, False))
+                continue
+            for k in range(a2 - a1):
+                i, j = i1 + a1 + k, j1 + b1 + k
+                if old[i].group() != new[j].group():
+                    runs.append((i, i + 1, j, j + 1, True))
+    joined: list[tuple[int, int, int, int, bool]] = []
+    for run in runs:
+        last = joined[-1] if joined else None
+        if last and last[4] == run[4] and last[1] == run[0] < run[1] and last[3] == run[2]:
+            joined[-1] = (last[0], run[1], last[2], run[3], run[4])
+        else:
+            joined.append(run)
+    changes = []
+    for i1, i2, j1, j2, _cosmetic in joined:
         if i1 < i2:
             start, end = old[i1].start(), old[i2 - 1].end()
         else:  # an insertion: before old[i1], or at the end
             start = end = old[i1].start() if i1 < len(old) else len(original.rstrip())
         text = corrected[new[j1].start() : new[j2 - 1].end()] if j1 < j2 else ""
         if i1 == i2:
-            text = text + " " if i1 < len(old) else " " + text
+            text = text + " " if i1 < len(old) else (" " + text if old else text)
         changes.append(Change(original[start:end], text, start, end, None, method))
     return changes
 
@@ -436,31 +464,33 @@ def _rewrite(
 ) -> list[str | None]:
     """Each piece's new text after ``changes``; with ``merge``, pieces a change joins into the
     first become None (for words), else they keep only what the change left (for segments)."""
-    texts: list[str | None] = list(pieces)
-    for c in reversed(changes):  # right to left keeps earlier positions valid
+    hits = []  # for each change, the pieces it touches
+    for c in changes:
         hit = [
-            i
-            for i, (s, e) in enumerate(spans)
+            k
+            for k, (s, e) in enumerate(spans)
             if (s < c.end and c.position < e) or (c.position == c.end and s <= c.position < e)
         ]
         if not hit and c.position == c.end:  # an insertion at the very end
-            hit = [i for i, (_s, e) in enumerate(spans) if e == c.position][-1:]
-        if not hit:
-            continue
-        first, last = hit[0], hit[-1]
-        s0, e_last = spans[first][0], spans[last][1]
-        head_text, tail_text = texts[first] or "", texts[last] or ""
-        head = head_text[: max(0, c.position - s0)]
-        tail = tail_text[len(tail_text) - max(0, e_last - c.end) :] if e_last > c.end else ""
-        if merge or first == last:
-            texts[first] = head + c.corrected + tail
-            for i in hit[1:]:
-                texts[i] = None
-        else:
-            texts[first] = head + c.corrected
-            for i in hit[1:-1]:
-                texts[i] = ""
-            texts[last] = tail
+            hit = [k for k, (_s, e) in enumerate(spans) if e == c.position][-1:]
+        hits.append(hit)
+    texts: list[str | None] = []
+    for k, (piece, (s, e)) in enumerate(zip(pieces, spans, strict=True)):
+        out, cursor = [], s  # piece[i - s] is the text's character i
+        for c, hit in zip(changes, hits, strict=True):
+            if k in hit:
+                out.append(piece[cursor - s : max(c.position, s) - s])
+                if k == hit[0]:
+                    out.append(c.corrected)
+                cursor = max(cursor, min(c.end, e))
+        out.append(piece[cursor - s :])
+        texts.append("".join(out))
+    if merge:
+        for hit in hits:
+            if len(hit) > 1 and texts[hit[0]] is not None:
+                texts[hit[0]] = "".join(texts[k] or "" for k in hit)
+                for k in hit[1:]:
+                    texts[k] = None
     return texts
 
 
