@@ -148,6 +148,11 @@ class AudiokitMagics(Magics):
     @argument("--chunk-seconds", type=float, help="Target chunk length when splitting.")
     @argument("-o", "--output", metavar="NAME", help="Also store the result in this variable.")
     @argument("--widget", action="store_true", help="Show the transcriber widget instead.")
+    @argument(
+        "--live",
+        action="store_true",
+        help="Live captions of the microphone (no SOURCE), or SOURCE through a live session.",
+    )
     @argument("-h", "--help", action="store_true", help="Show this help.")
     @output_can_be_silenced
     @line_magic
@@ -168,6 +173,8 @@ class AudiokitMagics(Magics):
             %transcribe --stream speech
             %transcribe --diarize --speaker Ada=ada.wav --chunking auto meeting.wav
             %transcribe -o batch "recordings/*.mp3"
+            %transcribe --live -l en
+            %transcribe --live --logprobs -o t meeting.wav
         """
         args = self._parse(self.transcribe, line)
         if args is None:
@@ -198,6 +205,8 @@ class AudiokitMagics(Magics):
         with self._errors("%transcribe", implied=implied, output=args.output):
             if args.widget:
                 return self._store(args.output, self._transcriber(args, params))
+            if args.live:
+                return self._store(args.output, self._live(args, params))
             sources = self._sources(args.source, "%transcribe", args.rate)
             if args.stream:
                 if len(sources) != 1:
@@ -465,6 +474,28 @@ class AudiokitMagics(Magics):
             options.update(audio=file.data, audio_name=file.filename)
         widgets = self._widgets()
         return widgets.transcriber(client=_api.default_client(), **options)
+
+    def _live(self, args: Any, params: dict[str, Any]) -> Any:
+        """``--live``: the live-captions widget, or SOURCE through a live session (Realtime)."""
+        other = sorted(set(params) - {"model", "language", "prompt", "logprobs", "sample_rate"})
+        if other or args.stream or args.widget:
+            taken = "-m, -l, --prompt, --logprobs, --rate and -o"
+            raise UsageError(
+                f"%transcribe --live takes {taken} (not {', '.join(other) or '--stream/--widget'})"
+            )
+        if not args.source:
+            options = {
+                "model": params.get("model") or defaults.transcription_model,
+                "language": params.get("language") or "",
+                "logprobs": bool(params.get("logprobs", True)),
+            }
+            return self._widgets().live_captions(client=_api.default_client(), **options)
+        sources = self._sources(args.source, "%transcribe --live", args.rate)
+        if len(sources) != 1:
+            raise UsageError("%transcribe --live: one SOURCE at a time")
+        from ._live import live
+
+        return live(sources[0], client=_api.default_client(), **params).until_done()
 
     def _speaker(self, text: str, params: dict[str, Any]) -> Any:
         options = {"model": defaults.speech_model, "voice": defaults.voice, **params}

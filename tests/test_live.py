@@ -756,3 +756,28 @@ def test_live_captions_widget_shows_refused_settings_as_one_line(client: audioki
         w.job.result(timeout=5)
     w._on_message(w, {"type": "error", "message": "Microphone unavailable (NotAllowedError)."}, [])
     assert w.error.startswith("Microphone unavailable")
+
+
+# -- %transcribe --live ---------------------------------------------------------------------------
+
+
+def test_transcribe_magic_live(recording: Recording, tmp_path: Path) -> None:
+    from IPython.core.error import UsageError
+    from IPython.testing.globalipapp import start_ipython
+
+    from audiokit.widgets import LiveCaptionsWidget
+
+    ip = start_ipython()
+    ip.run_line_magic("load_ext", "audiokit")
+    path = tmp_path / "talk.wav"
+    sf.write(path, recording.samples, RATE, subtype="PCM_16")
+
+    transcript = ip.run_line_magic("transcribe", f"--live --logprobs -o t {path}")
+    assert ip.user_ns["t"] is transcript
+    assert len(transcript.segment_list) == len(SENTENCES) and transcript.logprobs
+    assert wer(" ".join(SENTENCES), transcript.text) <= MAX_WER
+
+    widget = ip.run_line_magic("transcribe", "--live -l en")
+    assert isinstance(widget, LiveCaptionsWidget) and widget.language == "en"
+    with pytest.raises(UsageError, match="--live takes"):
+        ip.run_line_magic("transcribe", f"--live -f srt {path}")
