@@ -106,7 +106,10 @@ _CJK_RANGES = (
 TIME_SOURCES = ("word", "segment")
 _NO_TIME, _WORD_TIME, _SEGMENT_TIME = -1, 0, 1
 _SEARCH_WINDOW = 256  # characters past the expected position a token or word is looked for
-_MIN_RESYNC = 4  # shorter pieces are never searched for beyond the window (too many false hits)
+_DRIFT = 8  # characters a token may be off its expected position without further evidence
+_CONTEXT = 16  # characters of agreement that make a distant match believable
+_RESYNC_AFTER = 4  # tokens missed in a row before the text is searched beyond the window ...
+_RESYNC_CONTEXT = 32  # ... for this many characters of what the stream says next
 
 _get_token = attrgetter("token")
 _get_logprob = attrgetter("logprob")
@@ -118,61 +121,53 @@ _get_bytes = attrgetter("bytes")
 
 @dataclass(frozen=True)
 class _TextIndex:
-    """Per-character facts about a text, computed once with numpy."""
+    """Where the words of a text are: its whitespace-free runs, computed once with numpy.
+
+    Every non-space character lies in exactly one run (a CJK character is a run of its own), so
+    questions about characters become binary searches over the run starts and ends.
+    """
 
     text: str
     nonspace: np.ndarray  # bool per character
-    run_start: np.ndarray  # start of each whitespace-free word run (CJK characters split)
-    run_end: np.ndarray
-    run_of_char: np.ndarray  # run index of each character, -1 on whitespace
-    next_nonspace: np.ndarray  # first non-space position at or after each position (len+1 long)
-    prev_nonspace: np.ndarray  # last non-space position at or before each position, -1 if none
+    run_start: np.ndarray  # int64, sorted
+    run_end: np.ndarray  # int64, exclusive, sorted
     has_cjk: bool
 
     @classmethod
     def of(cls, text: str) -> _TextIndex:
         cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
         n = len(cp)
-        space = _SPACE_TABLE[np.minimum(cp, 0x3000)] & (cp <= 0x3000)
-        nonspace = ~space
-        cjk = np.zeros(n, dtype=bool)
+        nonspace = ~_SPACE_TABLE[np.minimum(cp, 0x3000)] | (cp > 0x3000)
+        cjk = None
         if n and cp.max() >= _CJK_RANGES[0][0]:
+            cjk = np.zeros(n, dtype=bool)
             for lo, hi in _CJK_RANGES:
                 cjk |= (cp >= lo) & (cp <= hi)
-        has_cjk = bool(cjk.any())
-        prev_ns = np.empty(n, dtype=bool)
-        next_ns = np.empty(n, dtype=bool)
+            if not cjk.any():
+                cjk = None
+        # a run starts at a non-space character after a space (or at the start) ...
+        edge = np.empty(n + 1, dtype=bool)
+        edge[0] = edge[n] = False
+        edge[1:n] = nonspace[1:] != nonspace[:-1]
         if n:
-            prev_ns[0] = False
-            prev_ns[1:] = nonspace[:-1]
-            next_ns[-1] = False
-            next_ns[:-1] = nonspace[1:]
-        starts = nonspace & ~prev_ns
-        ends = nonspace & ~next_ns
-        if has_cjk:
-            prev_cjk = np.zeros(n, dtype=bool)
-            next_cjk = np.zeros(n, dtype=bool)
-            prev_cjk[1:] = cjk[:-1]
-            next_cjk[:-1] = cjk[1:]
-            starts |= nonspace & (cjk | prev_cjk)
-            ends |= nonspace & (cjk | next_cjk)
-        run_of_char = np.cumsum(starts) - 1
-        run_of_char[space] = -1
-        positions = np.where(nonspace, np.arange(n), n)
-        next_nonspace = np.empty(n + 1, dtype=np.int64)
-        next_nonspace[n] = n
-        if n:
-            next_nonspace[:n] = np.minimum.accumulate(positions[::-1])[::-1]
-        prev_nonspace = np.maximum.accumulate(np.where(nonspace, np.arange(n), -1))
+            edge[0] = nonspace[0]
+            edge[n] = nonspace[-1]
+        if cjk is None:
+            bounds = np.flatnonzero(edge)  # alternating starts and ends
+            run_start, run_end = bounds[0::2], bounds[1::2]
+        else:  # ... and at and after every CJK character
+            starts = edge[:n] & nonspace
+            ends = edge[1:] & nonspace
+            starts[1:] |= nonspace[1:] & (cjk[1:] | cjk[:-1])
+            ends[:-1] |= nonspace[:-1] & (cjk[:-1] | cjk[1:])
+            ends[-1] |= bool(nonspace[-1])
+            run_start, run_end = np.flatnonzero(starts), np.flatnonzero(ends) + 1
         return cls(
             text=text,
             nonspace=nonspace,
-            run_start=np.flatnonzero(starts),
-            run_end=np.flatnonzero(ends) + 1,
-            run_of_char=run_of_char,
-            next_nonspace=next_nonspace,
-            prev_nonspace=prev_nonspace,
-            has_cjk=has_cjk,
+            run_start=run_start.astype(np.int64),
+            run_end=run_end.astype(np.int64),
+            has_cjk=cjk is not None,
         )
 
     def run_words(self) -> np.ndarray:
@@ -186,24 +181,40 @@ class _TextIndex:
             [text[s:e] for s, e in zip(self.run_start.tolist(), self.run_end.tolist(), strict=True)]
         )
 
+    def run_at(self, pos: np.ndarray) -> np.ndarray:
+        """Run index of each character position (int array), -1 on whitespace."""
+        k = np.searchsorted(self.run_start, pos, side="right") - 1
+        inside = (k >= 0) & (pos >= 0)
+        inside[inside] &= pos[inside] < self.run_end[k[inside]]
+        return np.where(inside, k, -1)
+
     def first_nonspace(self, offset: np.ndarray, end: np.ndarray) -> np.ndarray:
         """First non-space position inside each ``[offset, end)``; -1 where there is none."""
-        located = ~np.isnan(offset)
         pos = np.full(len(offset), -1, dtype=np.int64)
-        if located.any():
+        located = ~np.isnan(offset) & (end > offset)
+        if located.any() and self.text:
             o = offset[located].astype(np.int64)
-            p = self.next_nonspace[np.clip(o, 0, len(self.text))]
+            p = o.copy()
+            space = ~self.nonspace[np.minimum(o, len(self.text) - 1)]
+            if space.any():  # skip to the next run
+                k = np.searchsorted(self.run_start, o[space], side="left")
+                starts = np.append(self.run_start, len(self.text))
+                p[space] = starts[k]
             p[p >= end[located]] = -1
             pos[located] = p
         return pos
 
     def last_nonspace(self, offset: np.ndarray, end: np.ndarray) -> np.ndarray:
         """Last non-space position inside each ``[offset, end)``; -1 where there is none."""
-        located = ~np.isnan(offset) & (end > offset)
         pos = np.full(len(offset), -1, dtype=np.int64)
-        if located.any():
-            e = end[located].astype(np.int64)
-            p = self.prev_nonspace[np.clip(e - 1, 0, len(self.text) - 1)]
+        located = ~np.isnan(offset) & (end > offset)
+        if located.any() and self.text:
+            e = end[located].astype(np.int64) - 1
+            p = e.copy()
+            space = ~self.nonspace[e]
+            if space.any():  # back to the end of the previous run
+                k = np.searchsorted(self.run_end, e[space], side="right") - 1
+                p[space] = np.where(k >= 0, self.run_end[np.maximum(k, 0)] - 1, -1)
             p[p < offset[located]] = -1
             pos[located] = p
         return pos
@@ -217,54 +228,105 @@ def _object_array(items: list[Any]) -> np.ndarray:
 # -- locating strings -------------------------------------------------------------------------
 
 
-def _locate(
-    text: str,
-    pieces: list[str],
-    expected: np.ndarray | None = None,
-    expected_end: np.ndarray | None = None,
-    *,
-    keep_lead: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Find each piece in ``text``, in order, near where the previous one was found.
+def _locate_pieces(text: str, pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Find each piece (a word, a segment's text) in ``text``, in order, each after the last.
 
-    ``expected`` (with ``expected_end``) are the pieces' positions in another rendering of the
-    same text (the decoded token stream): the search starts there, shifted by how far the last
-    found piece was off. Pieces that overlap there (a character split across tokens) may overlap
-    here too. Returns float arrays, NaN where a piece was not found.
+    Leading and trailing whitespace of a piece is not part of its span. A piece is looked for
+    within a window after the previous one; only long pieces (segments) are searched for
+    further, since a short word found far away is more likely another occurrence.
     """
     n = len(pieces)
     off = np.full(n, np.nan)
     end = np.full(n, np.nan)
-    size = len(text)
-    budget = 4 * size + 1024  # characters that unbounded re-synchronising searches may scan
-    delta, lo = 0, 0
-    exp = expected.tolist() if expected is not None else None
-    exp_end = expected_end.tolist() if expected_end is not None else None
+    budget = 4 * len(text) + 1024  # characters that unbounded searches may scan in all
+    lo = 0
     for i, piece in enumerate(pieces):
         core = piece.strip()
+        if not core:
+            continue
+        p = text.find(core, lo, lo + len(core) + _SEARCH_WINDOW)
+        if p < 0 and len(core) >= _CONTEXT and budget > 0:
+            budget -= len(text) - lo
+            p = text.find(core, lo)
+        if p >= 0:
+            off[i], end[i] = p, p + len(core)
+            lo = p + len(core)
+    return off, end
+
+
+def _locate_stream(
+    text: str, stream: str, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Find each token ``stream[a[i]:b[i]]`` in ``text``, near where it should be.
+
+    The search starts at the token's position in the stream, shifted by how far off the last
+    found token was. A match anywhere else counts only if what follows the token in the stream
+    follows it in the text too. A token that is not near is
+    left out (the text says something else there); after a few such tokens in a row the text
+    is searched further for what the stream says next (re-synchronising after a passage only one
+    side has), and the tokens skipped meanwhile are looked for again with the new shift. Tokens
+    sharing a character in the stream (a split UTF-8 sequence) may share it in the text.
+    Returns float arrays, NaN where a token was not found.
+    """
+    n = len(a)
+    off = np.full(n, np.nan)
+    end = np.full(n, np.nan)
+    size = len(text)
+    budget = 4 * size + 1024  # characters that unbounded searches may scan in all
+    delta, lo = 0, 0
+    starts, stops = a.tolist(), b.tolist()
+    missed: list[int] = []  # tokens not found since the last one that was
+
+    def parts(i: int) -> tuple[str, str, int, int]:
+        piece = stream[starts[i] : stops[i]]
+        core = piece.strip()
         lead = len(piece) - len(piece.lstrip())
-        guess = lo if exp is None else max(lo, exp[i] + lead + delta)
+        return piece, core, lead, starts[i] + lead
+
+    def place(i: int, p: int, piece: str, core: str, lead: int) -> None:
+        start = p - lead if lead and text.startswith(piece[:lead], p - lead) else p
+        off[i], end[i] = start, p + len(core)
+
+    for i in range(n):
+        piece, core, lead, at = parts(i)
+        guess = max(lo, at + delta)
         if not core:  # whitespace: located only if the text has it right where expected
-            if exp is not None and piece and text.startswith(piece, guess - lead):
+            if piece and text.startswith(piece, guess - lead):
                 off[i], end[i] = guess - lead, guess - lead + len(piece)
             continue
+        context = stream[at : at + max(len(core), _CONTEXT)]
+
+        def plausible(p: int, guess: int = guess, context: str = context) -> bool:
+            return p == guess or text.startswith(context, p)
+
         p = text.find(core, guess, guess + len(core) + _SEARCH_WINDOW)
-        if p < 0 and exp is not None:
-            p = text.rfind(core, lo, guess + len(core))
-        if p < 0 and len(core) >= _MIN_RESYNC and budget > 0:
-            budget -= size - guess
-            p = text.find(core, guess)
+        if p >= 0 and not plausible(p):
+            p = -1
         if p < 0:
+            p = text.rfind(core, lo, guess + len(core))
+            if p >= 0 and not plausible(p):
+                p = -1
+        ahead = stream[at : at + _RESYNC_CONTEXT]
+        if p < 0 and len(missed) >= _RESYNC_AFTER and len(ahead) >= _CONTEXT and budget > 0:
+            budget -= size - lo
+            p = text.find(ahead, lo)
+        if p < 0:
+            missed.append(i)
             continue
-        start = p
-        if keep_lead and lead and text.startswith(piece[:lead], p - lead):
-            start = p - lead
-        off[i], end[i] = start, p + len(core)
+        place(i, p, piece, core, lead)
+        if missed and p + lead - at != delta:  # a new shift: look again for the skipped ones
+            cursor = lo
+            for j in missed:
+                piece_j, core_j, lead_j, at_j = parts(j)
+                q = text.find(core_j, max(cursor, at_j + p - at - _DRIFT), p)
+                if core_j and q >= 0 and abs(q - (at_j + p - at)) <= _DRIFT:
+                    place(j, q, piece_j, core_j, lead_j)
+                    cursor = q + len(core_j)
+        missed.clear()
+        delta = p - at
         lo = p + len(core)
-        if exp is not None and exp_end is not None:
-            delta = p - (exp[i] + lead)
-            if i + 1 < n:
-                lo -= max(0, exp_end[i] - exp[i + 1])  # shared characters
+        if i + 1 < n:
+            lo -= max(0, stops[i] - starts[i + 1])  # characters shared with the next token
     return off, end
 
 
@@ -357,13 +419,12 @@ def align_tokens(
             shift = _relate(stream, text)
             if shift is not None:
                 return _shift_clip(a, b, shift, len(text))
-    pieces = [stream[i:j] for i, j in zip(a.tolist(), b.tolist(), strict=True)]
-    return _locate(text, pieces, a, b, keep_lead=True)
+    return _locate_stream(text, stream, a, b)
 
 
 def word_spans(text: str, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Offsets of each word (or segment text) in ``text``, searched in order; NaN if not found."""
-    return _locate(text, words)
+    return _locate_pieces(text, words)
 
 
 # -- columns ----------------------------------------------------------------------------------
@@ -514,9 +575,8 @@ def _glued_extent(
         return ext_start, ext_end
     o = off[located].astype(np.int64)
     e = end[located].astype(np.int64)
-    runs = index.run_of_char
-    first_run = runs[o]
-    last_run = runs[np.maximum(e - 1, o)]
+    first_run = index.run_at(o)
+    last_run = index.run_at(np.maximum(e - 1, o))
     s = np.where(first_run >= 0, index.run_start[np.maximum(first_run, 0)], o)
     f = np.where(last_run >= 0, index.run_end[np.maximum(last_run, 0)], e)
     # two words in one run ("well-known" as "well", "known") must not overlap

@@ -197,16 +197,55 @@ def test_tokens_not_in_text_get_nan_and_the_rest_still_align() -> None:
 
 
 def test_tokens_and_text_with_an_extra_passage() -> None:
-    """A passage only in the text (or only in the tokens) does not derail what follows."""
-    words = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    """A passage only in the text does not derail what follows."""
+    words = [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+    ]
     pieces = [(("" if i == 0 else " ") + w, -0.1 * i) for i, w in enumerate(words)]
     inserted = " and then a very long aside that the tokens never mention at all" * 8
-    text = "one two three" + inserted + " four five six seven eight nine ten"
+    text = "one two three" + inserted + " " + " ".join(words[3:])
     t = tokens_transcript(pieces, text=text)
     tokens = t.tokens
     assert tokens["offset"].notna().all()
     spans_match(t, tokens)
+    assert tokens["offset"][3] == len("one two three" + inserted)
     assert tokens["word"].tolist() == words
+
+
+def test_edited_words_do_not_derail_the_alignment() -> None:
+    """Words the text spells differently are lost; their neighbours keep their places, even
+    in text as repetitive as this."""
+    words = ("graze zebras a quick fox a quick graze " * 40).split()
+    pieces, source = [], []  # each word cut after 3 characters; source: the word of a token
+    for i, w in enumerate(words):
+        for piece in (("" if i == 0 else " ") + w[:3], w[3:]):
+            if piece:
+                pieces.append((piece, -0.1))
+                source.append(i)
+    edited = {5, 77, 78, 200}
+    text = " ".join(w.upper() + "X" if i in edited else w for i, w in enumerate(words))
+    t = tokens_transcript(pieces, text=text)
+    tokens = t.tokens
+    src = np.array(source)
+    lost = set(src[tokens["offset"].isna().to_numpy()].tolist())
+    assert lost and lost <= edited
+    spans_match(t, tokens)
+    starts = np.cumsum([0] + [len(w) + 1 + (i in edited) for i, w in enumerate(words)])
+    for off, word in zip(tokens["offset"], src, strict=True):
+        if not math.isnan(off):  # inside the word it was cut from (or on the space before it)
+            assert starts[word] - 1 <= off < starts[word] + len(words[word])
 
 
 def test_empty_and_no_logprobs() -> None:
