@@ -255,9 +255,14 @@ class TranscriptionJob:
             from ._prompting import previous_text_prompt as tail_of
 
             own = params.get("prompt") or ""
+            used = own
+            if params.get("vocabulary"):  # the request puts the vocabulary list first
+                from ._prompting import vocabulary_prompt
+
+                used = vocabulary_prompt(params["vocabulary"], prompt=own)
             budget = max(
                 MIN_CARRIED_PROMPT_TOKENS,
-                WHISPER_PROMPT_TOKENS - (count_prompt_tokens(own) + 1 if own else 0),
+                WHISPER_PROMPT_TOKENS - (count_prompt_tokens(used) + 1 if used else 0),
             )
             tail = tail_of(previous.text, max_tokens=budget)
             params["prompt"] = f"{own} {tail}" if own else tail

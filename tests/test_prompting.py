@@ -258,3 +258,28 @@ def test_the_vocabulary_prompt_makes_the_offline_model_spell_an_invented_name() 
     assert "Zorblax" not in plain.text, f"tiny.en already spells it: {plain.text!r}"
     assert re.search(r"\bZorblax\b", prompted.text), prompted.text
     assert prompted.params["vocabulary"] == ["Zorblax"]
+
+
+def test_carried_prompts_of_split_audio_leave_room_for_the_vocabulary(
+    client: audiokit.Client, recorder: Recorder
+) -> None:
+    import numpy as np
+    from conftest import tone
+
+    pieces = []
+    for _ in range(3):  # three stretches of sound with pauses between: three chunks
+        pieces += [tone(2.0), np.zeros(16_000, np.float32)]
+    said = " ".join(ENGLISH * 3)  # each chunk "says" more than 224 tokens
+    recorder.reply = lambda request: httpx.Response(200, json={"text": said})
+    vocabulary = ["Quandrex", "Zorblax", "Flobbertine"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "prompt too long" warning
+        client.transcribe((np.concatenate(pieces), 16_000), model="whisper-1", split=True,
+                          chunk_seconds=3, carry_prompt=True, vocabulary=vocabulary)  # fmt: skip
+    prompts = [dict(multipart_fields(r))["prompt"] for r in recorder.requests]
+    assert len(prompts) >= 2
+    assert prompts[0] == "Quandrex, Zorblax, Flobbertine."
+    for prompt in prompts[1:]:
+        assert prompt.startswith("Quandrex, Zorblax, Flobbertine. ")
+        assert said.endswith(prompt[len("Quandrex, Zorblax, Flobbertine. ") :])
+        assert WHISPER_PROMPT_TOKENS // 2 < count_prompt_tokens(prompt) <= WHISPER_PROMPT_TOKENS
