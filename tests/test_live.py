@@ -781,3 +781,69 @@ def test_transcribe_magic_live(recording: Recording, tmp_path: Path) -> None:
     assert isinstance(widget, LiveCaptionsWidget) and widget.language == "en"
     with pytest.raises(UsageError, match="--live takes"):
         ip.run_line_magic("transcribe", f"--live -f srt {path}")
+
+
+# -- the official SDK against the local server ----------------------------------------------------
+
+
+def test_openai_sdk_realtime_transcription_against_the_local_server(
+    server: Any, recording: Recording
+) -> None:
+    """The official client's beta realtime API: its calls work and its types parse our events."""
+    openai = pytest.importorskip("openai")
+    from openai.types.beta.realtime import RealtimeServerEvent, TranscriptionSession
+    from pydantic import TypeAdapter
+
+    sdk = openai.OpenAI(
+        api_key=SERVER_KEY,
+        base_url=f"{server.url}/v1",
+        websocket_base_url=server.url.replace("http", "ws") + "/v1",
+        max_retries=0,
+    )
+    created = sdk.beta.realtime.transcription_sessions.create(
+        input_audio_transcription={"model": "gpt-4o-transcribe"}, turn_detection=None
+    )
+    assert created.client_secret.value.startswith("ek_")
+    assert created.input_audio_transcription.model == "gpt-4o-transcribe"
+
+    events = TypeAdapter(RealtimeServerEvent)
+    pcm = (np.clip(recording.samples[: 9 * RATE], -1, 1) * 32767).astype("<i2").tobytes()
+    seen: list[Any] = []
+    with sdk.beta.realtime.connect(
+        model="gpt-4o-mini-transcribe", extra_query={"intent": "transcription"}
+    ) as connection:
+        connection.transcription_session.update(
+            session={
+                "input_audio_transcription": {"model": "gpt-4o-mini-transcribe", "language": "en"},
+                "turn_detection": {"type": "server_vad", "silence_duration_ms": 500},
+                "include": ["item.input_audio_transcription.logprobs"],
+            }
+        )
+        for i in range(0, len(pcm), 9_600):
+            connection.input_audio_buffer.append(
+                audio=base64.b64encode(pcm[i : i + 9_600]).decode()
+            )
+        connection.input_audio_buffer.append(audio=base64.b64encode(bytes(RATE * 2)).decode())
+        connection.input_audio_buffer.clear()
+        for _ in range(1_000):
+            raw = json.loads(connection.recv_bytes())
+            if raw["type"] == "transcription_session.created":  # not in the SDK's beta union
+                continue
+            if raw["type"] == "transcription_session.updated":
+                # The schema marks session.client_secret required yet says it "is not present
+                # when a session is updated via the WebSocket API": check everything else.
+                secret = {"value": "", "expires_at": 0}
+                TranscriptionSession.model_validate({**raw["session"], "client_secret": secret})
+                seen.append(connection.parse_event(json.dumps(raw)))  # as the SDK reads it
+                continue
+            seen.append(events.validate_python(raw))  # strict: every field as the SDK types it
+            if sum(e.type == COMPLETED for e in seen) == 2:
+                break
+    done = [e for e in seen if e.type == COMPLETED]
+    for sentence, event in zip(SENTENCES[:2], done, strict=True):
+        assert wer(sentence, event.transcript) <= MAX_WER
+        assert event.logprobs and all(lp.logprob <= 0 for lp in event.logprobs)
+    assert [type(e).__name__ for e in seen if e.type == "transcription_session.updated"] == [
+        "TranscriptionSessionUpdatedEvent"
+    ]
+    assert any(type(e).__name__ == "InputAudioBufferCommittedEvent" for e in seen)

@@ -765,9 +765,14 @@ class RealtimeService:
         body = await self._json_body(request)
         if not isinstance(body, dict):
             return body
+        secret = body.pop("client_secret", None)  # the SDK's {"expires_after": {...}}
         try:
+            ttl = SECRET_TTL_S
+            if secret is not None:
+                expires_after = secret.get("expires_after") if isinstance(secret, dict) else None
+                ttl = _ttl(expires_after) if expires_after is not None else SECRET_TTL_S
             config = merge_session(default_session(), body)
-            value, expires_at = self.secrets.create(config)
+            value, expires_at = self.secrets.create(config, ttl)
         except SessionError as exc:
             return self._http_error(exc)
         created = session_object(_new_id("sess"), config, int(time.time()) + SESSION_MAX_S)
