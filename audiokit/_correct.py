@@ -228,8 +228,21 @@ def _all_common(found: Sequence[re.Match[str]]) -> bool:
     )
 
 
-def _likeness(span: str, term: _Term) -> float:
-    return max(_ratio(_letters(span), term.letters), _ratio(_sound(span), term.sound))
+def _likeness(span: str, term: _Term, floor: float = 0.0) -> float:
+    """How alike (0-1) ``span`` is to ``term``, as written or as sounded; 0 when below
+    ``floor`` (cheap upper bounds skip most comparisons)."""
+    return _best_ratio(((_letters(span), term.letters), (_sound(span), term.sound)), floor)
+
+
+def _best_ratio(pairs: Sequence[tuple[str, str]], floor: float) -> float:
+    best = 0.0
+    for a, b in pairs:
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        if matcher.real_quick_ratio() >= max(floor, best) and matcher.quick_ratio() >= max(
+            floor, best
+        ):
+            best = max(best, matcher.ratio())
+    return best if best >= floor else 0.0
 
 
 def _trimmed(text: str, found: Sequence[re.Match[str]], term: _Term, score: float) -> float:
@@ -241,7 +254,7 @@ def _trimmed(text: str, found: Sequence[re.Match[str]], term: _Term, score: floa
     Array": its "and" is nothing like "Array").
     """
     for inner in (found[1:], found[:-1]):
-        if _likeness(text[inner[0].start() : inner[-1].end()], term) >= score:
+        if _likeness(text[inner[0].start() : inner[-1].end()], term, score) >= score:
             return 0.0
     if len(found) == term.words:
         for m, word in zip(found, term.text.split(), strict=True):
@@ -275,27 +288,34 @@ def fuzzy_changes(
     terms = [_term(t) for t in vocabulary_terms(vocabulary) if _letters(t)]
     words = list(_WORD.finditer(text))
     candidates: list[tuple[float, int, int, int, str]] = []  # score, -words, start, end, term
-    for term in terms:
-        short = len(term.letters) <= SHORT_TERM_CHARS
-        longest = term.words if short else term.words + EXTRA_WORDS
-        for i in range(len(words)):
-            for n in range(1, longest + 1):
-                if i + n > len(words):
-                    break
-                start, end = words[i].start(), words[i + n - 1].end()
-                if n > 1 and _BREAK.search(text, words[i + n - 2].end(), words[i + n - 1].start()):
-                    break  # a match does not run across sentence or clause punctuation
-                letters = _letters(text[start:end])
-                if short:
+    longest = {t.text: t.words + (0 if len(t.letters) <= SHORT_TERM_CHARS else EXTRA_WORDS)
+               for t in terms}  # fmt: skip
+    low, high = LENGTH_RATIO
+    for i in range(len(words)):
+        for n in range(1, max(longest.values(), default=0) + 1):
+            if i + n > len(words):
+                break
+            start, end = words[i].start(), words[i + n - 1].end()
+            if n > 1 and _BREAK.search(text, words[i + n - 2].end(), words[i + n - 1].start()):
+                break  # a match does not run across sentence or clause punctuation
+            span = text[start:end]
+            letters, sound, common = _letters(span), None, None
+            for term in terms:
+                if n > longest[term.text]:
+                    continue
+                if len(term.letters) <= SHORT_TERM_CHARS:
                     score = 1.0 if letters == term.letters else 0.0
                 else:
-                    low, high = LENGTH_RATIO
                     if not low <= len(letters) / len(term.letters) <= high:
                         continue
-                    if _all_common(words[i : i + n]):
+                    if common is None:
+                        common = _all_common(words[i : i + n])
+                    if common:
                         continue  # "prompt" is not a misheard "Prompter": it is a word
-                    score = _likeness(text[start:end], term)
-                    if score >= threshold and n > 1:
+                    sound = sound or _sound(span)
+                    pairs = ((letters, term.letters), (sound, term.sound))
+                    score = _best_ratio(pairs, threshold)
+                    if score and n > 1:
                         score = _trimmed(text, words[i : i + n], term, score)
                 if score >= threshold:
                     candidates.append((score, -n, start, end, term.text))
