@@ -138,9 +138,9 @@ class _HTTPBase:
                 body=decoded,
             )
         if isinstance(decoded, dict):  # e.g. RFC 7807 problem+json from other servers
-            message = decoded.get("detail") or decoded.get("title") or decoded.get("message")
+            message = _problem_message(decoded)
             return cls(
-                str(message or response.reason_phrase),
+                message or response.reason_phrase,
                 status_code=status,
                 type=decoded.get("type"),
                 request_id=request_id,
@@ -260,6 +260,25 @@ def _html_message(text: str) -> str | None:
         f"({title.group(1).strip()[:200] if title else 'no title'})"
         " — probably a proxy or gateway in front of the API, not the API itself"
     )
+
+
+def _problem_message(body: dict[str, Any]) -> str | None:
+    """The message of an RFC 7807 or FastAPI error body, with its per-field details."""
+    detail = body.get("detail") or body.get("title") or body.get("message")
+    if isinstance(detail, list):  # FastAPI/pydantic: [{"loc": [...], "msg": "..."}]
+        detail = "; ".join(_field_message(item) for item in detail)
+    problems = body.get("validation")  # Prism: [{"location": [...], "message": "..."}]
+    if isinstance(problems, list) and problems:
+        detail = f"{detail}: " + "; ".join(_field_message(item) for item in problems)
+    return str(detail)[:1000] if detail else None
+
+
+def _field_message(item: Any) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    where = item.get("loc") or item.get("location")
+    text = str(item.get("msg") or item.get("message") or "")
+    return f"{'.'.join(map(str, where))}: {text}" if isinstance(where, list) else text
 
 
 def _too_large(limit: int) -> APIResponseError:

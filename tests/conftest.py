@@ -10,11 +10,13 @@
 - ``fault_server``: a threaded HTTP/1.1 server on 127.0.0.1 (real sockets) that answers each
   request with the next scripted :class:`Reply`: a status, a delay, a connection reset in the
   middle of the upload, a chunked (SSE) body cut before its end, or an endless body.
-- ``open_sockets`` / ``wait_for``: helpers for leak checks.
+- ``prism`` (session): a Prism mock server of the OpenAPI schema (contract tests).
+- ``open_sockets`` / ``wait_for`` / ``leak_check``: helpers for leak checks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -441,6 +443,79 @@ def fault_server() -> Iterator[FaultServer]:
         yield server
     finally:
         server.stop()
+
+
+# -- Prism: a mock server of the OpenAPI schema -----------------------------------------------
+
+PRISM_MOCK = Path(
+    os.environ.get(
+        "AUDIOKIT_PRISM_MOCK",
+        Path(__file__).resolve().parents[2] / "shared" / "openai-audio" / "prism-mock",
+    )
+)
+PRISM_START_SECONDS = 180  # the first run installs Prism from npm (about 20 s)
+
+
+def _missing_or_skip(message: str) -> None:
+    """Fail in CI (``CI=true``), skip locally."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"Prism contract tests cannot run in CI: {message}")
+    pytest.skip(f"Prism contract tests skipped: {message}")
+
+
+@pytest.fixture(scope="session")
+def prism() -> Iterator[str]:
+    """The base URL of a Prism mock of ``openapi.yaml`` on a free 127.0.0.1 port.
+
+    Started once per session with the shared ``prism-mock`` script (which installs
+    ``@stainless-api/prism-cli`` with npm into ``~/.cache`` the first time), ready when it
+    answers HTTP, killed (its whole process group) at the end.
+    """
+    import shutil
+    import signal
+    import subprocess
+
+    if not PRISM_MOCK.is_file():
+        _missing_or_skip(f"no {PRISM_MOCK}")
+    for tool in ("node", "npm"):
+        if shutil.which(tool) is None:
+            _missing_or_skip(f"{tool} is not installed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    import tempfile
+
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - a file, not a pipe (a full pipe stalls Prism)
+    proc = subprocess.Popen(
+        [str(PRISM_MOCK), str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: npm and node die with it
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + PRISM_START_SECONDS
+        ready = False
+        while not ready and proc.poll() is None and time.monotonic() < deadline:
+            try:
+                httpx.get(url, timeout=2)  # any answer (404 at /) means it is listening
+                ready = True
+            except httpx.TransportError:
+                time.sleep(0.25)
+        if not ready:
+            log.seek(0)
+            tail = log.read().decode(errors="replace")[-800:]
+            _missing_or_skip(f"Prism did not start on port {port}: {tail}")
+        yield url
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        log.close()
 
 
 # -- leak checks ------------------------------------------------------------------------------

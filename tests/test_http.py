@@ -178,6 +178,18 @@ async def test_every_status_maps_to_its_class_with_all_details(
             b'"title": "Invalid request", "status": 422, "detail": "Your request is not valid"}',
             "Your request is not valid",
         ),
+        (
+            "application/problem+json",
+            b'{"title": "Invalid request", "status": 422, "detail": "Your request is not valid", '
+            b'"validation": [{"location": ["body", "speed"], "severity": "Error", '
+            b'"message": "Request body property speed must be <= 4"}]}',
+            "body.speed: Request body property speed must be <= 4",
+        ),
+        (
+            "application/json",  # FastAPI / pydantic
+            b'{"detail": [{"loc": ["body", "model"], "msg": "field required"}]}',
+            "body.model: field required",
+        ),
         ("text/plain", b"upstream connect error or disconnect/reset before headers", "upstream"),
         (
             "text/html",
