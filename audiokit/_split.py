@@ -395,12 +395,17 @@ def _cut_after(text: str, pattern: re.Pattern[str]) -> list[str]:
     return [p for p in pieces if p]
 
 
-def _pack(parts: list[str], max_chars: int) -> list[str]:
-    """Join consecutive parts greedily into pieces of at most ``max_chars`` (stripped)."""
+def _pack(parts: list[str], max_chars: int, target: float | None = None) -> list[str]:
+    """Join consecutive parts into pieces of at most ``max_chars`` (stripped): greedily, or,
+    with a ``target`` length, closing each piece where its length comes nearest the target."""
     pieces: list[str] = []
     current = ""
     for part in parts:
-        if current and len((current + part).strip()) > max_chars:
+        longer = len((current + part).strip())
+        if current and (
+            longer > max_chars
+            or (target is not None and longer - target > target - len(current.strip()))
+        ):
             pieces.append(current.strip())
             current = ""
         current += part
@@ -430,9 +435,9 @@ def _fit(part: str, max_chars: int) -> list[str]:
 def split_text(text: str, max_chars: int = MAX_SPEECH_INPUT_CHARS) -> list[str]:
     """Cut ``text`` into pieces of at most ``max_chars`` characters for speech requests.
 
-    Whole sentences are packed together; a sentence longer than ``max_chars`` is cut at clause
-    marks (``, ; : —``), then between words. Words are never cut, unless a single word is itself
-    longer than ``max_chars``.
+    Whole sentences are packed together, into as few pieces as fit and of about even length; a
+    sentence longer than ``max_chars`` is cut at clause marks (``, ; : —``), then between words.
+    Words are never cut, unless a single word is itself longer than ``max_chars``.
 
     Examples
     --------
@@ -446,4 +451,9 @@ def split_text(text: str, max_chars: int = MAX_SPEECH_INPUT_CHARS) -> list[str]:
     parts: list[str] = []
     for sentence in _sentence_spans(text):
         parts += _fit(sentence, max_chars)
-    return _pack(parts, max_chars)
+    pieces = _pack(parts, max_chars)
+    if len(pieces) > 1:  # even the pieces out, so they synthesise in about the same time
+        balanced = _pack(parts, max_chars, target=len(text.strip()) / len(pieces))
+        if len(balanced) == len(pieces):
+            return balanced
+    return pieces
