@@ -197,7 +197,7 @@ def _segments_table_html(segments: Sequence[Segment], max_rows: int) -> str:
     )
     head = "".join(f"<th style='{_CELL}'>{c}</th>" for c in ("#", "start", "end", "text"))
     return (
-        f"<details><summary style='{_MUTED}'>{len(segments)} segments</summary>"
+        f"<details open><summary style='{_MUTED}'>{len(segments)} segments</summary>"
         f"<table style='border-collapse:collapse;font-size:0.9em'>"
         f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{foot}</details>"
     )

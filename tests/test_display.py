@@ -102,7 +102,7 @@ def test_segments_table_with_times(client, speech):
     row = "<td style='padding:1px 8px;text-align:left;vertical-align:top;white-space:nowrap'>"
     assert row + format_time(first.start) + "</td>" in data["text/html"]
     assert f"| {format_time(first.start)} | {format_time(first.end)} |" in data["text/markdown"]
-    assert "segments" in data["text/html"] and "<details>" in data["text/html"]
+    assert "segments" in data["text/html"] and "<details open>" in data["text/html"]
 
 
 def test_long_transcripts_are_compact():
