@@ -5,23 +5,16 @@
 - Pagination: a stateful mock server that pages through consents by ``after``.
 - Offline: the real local engine (in-process) answers every custom-voice route with a 400 that
   says why; nothing is faked.
-- Contract: the same calls against a Prism mock of the official OpenAPI schema on 127.0.0.1
-  (Prism rejects with 422 any request that does not match the schema). Skipped when Prism cannot
-  run here; required in CI.
+- Contract: the same calls against the Prism mock of the official OpenAPI schema on 127.0.0.1
+  (``conftest.prism``; Prism rejects with 422 any request that does not match the schema).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
 
 import httpx
 import pytest
@@ -608,63 +601,6 @@ def test_speak_magic_sends_a_custom_voice_id(recorder: Recorder) -> None:
 
 
 # -- contract: Prism mock of the OpenAPI schema ---------------------------------------------------
-
-PRISM_MOCK = Path(
-    os.environ.get(
-        "AUDIOKIT_PRISM_MOCK",
-        Path(__file__).resolve().parents[2] / "shared" / "openai-audio" / "prism-mock",
-    )
-)
-PRISM_START_SECONDS = 120  # the first run installs Prism with npm
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def prism() -> Iterator[str]:
-    """A Prism mock server of the OpenAPI subset on 127.0.0.1 (required in CI)."""
-    missing = [
-        what
-        for what, ok in (("prism-mock", PRISM_MOCK.is_file()), ("node", shutil.which("node")))
-        if not ok
-    ]
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"Prism contract tests need {', '.join(missing)} in CI")
-        pytest.skip(f"no {', '.join(missing)}: Prism contract tests skipped")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(PRISM_MOCK), str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + PRISM_START_SECONDS
-        while time.monotonic() < deadline:  # bounded wait for the port
-            if proc.poll() is not None:
-                break
-            try:
-                httpx.get(url, timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.5)
-        if proc.poll() is not None:
-            message = f"Prism exited: {proc.stderr.read().decode()[-500:] if proc.stderr else ''}"
-            pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-        yield url
-    finally:
-        proc.terminate()  # the script execs Prism: this is Prism's own pid
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 @pytest.mark.prism
