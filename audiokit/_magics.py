@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import string
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -365,7 +366,8 @@ class AudiokitMagics(Magics):
         try:
             yield
         except AudiokitError as exc:
-            param = getattr(exc, "param", None) or ""
+            # "known_speaker_references[Ada]", "chunking_strategy.threshold" → the parameter
+            param = re.split(r"[\[.]", getattr(exc, "param", None) or "")[0]
             option = (implied or {}).get(param) or OPTION_OF_PARAM.get(param)
             where = f"{magic} {option}" if option else magic
             message = " ".join(str(exc).split())

@@ -268,6 +268,20 @@ def test_library_errors_become_one_line_naming_the_option(ip, speech):
     assert "--temperature" in line
 
 
+def test_speaker_samples_are_resolved_and_sent(ip, speech):
+    ip.user_ns["clip"] = speech
+    ip.user_ns["ada_sample"] = speech  # 2.8 s: within the 2-10 s a reference must last
+    # The offline engine cannot diarize: the request got past the library's checks of the
+    # sample (resolved from the variable) and the engine's answer names the implying option.
+    line = one_line_error(ip, "%transcribe --speaker Ada=ada_sample clip")
+    assert line.startswith("UsageError: %transcribe --speaker:") and "diariz" in line
+    line = one_line_error(ip, "%transcribe --speaker Ada=no_such_sample clip")
+    assert "'no_such_sample'" in line and "--speaker" in line
+    ip.user_ns["short_sample"] = speech.data[: len(speech.data) // 4]  # about 0.7 s
+    line = one_line_error(ip, "%transcribe --speaker Ada=short_sample clip")
+    assert "--speaker" in line and "2 to 10 seconds" in line
+
+
 def test_parse_errors_are_one_line(ip):
     assert "--temperature" in one_line_error(ip, "%transcribe --temperature warm x.wav")
     assert "quotation" in one_line_error(ip, '%transcribe --prompt "unclosed x.wav')
@@ -346,6 +360,23 @@ def test_widgets_start_from_the_configured_defaults(ip, speech):
     w = ip.run_line_magic("transcribe", "--widget said")
     heard = w.run().result(timeout=180)
     assert heard.model == "whisper-1" and wer(SENTENCE, heard.text) <= MAX_WER
+
+
+def test_widget_without_the_widget_packages_is_one_line():
+    code = (
+        "import sys\n"
+        "sys.modules['anywidget'] = None  # as if it were not installed\n"
+        "from IPython.testing.globalipapp import start_ipython\n"
+        "ip = start_ipython(); ip.run_line_magic('load_ext', 'audiokit')\n"
+        "r = ip.run_cell('%transcribe --widget')\n"
+        "print(type(r.error_in_exec).__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-1] == "UsageError"
+    errors = [line for line in out.stderr.splitlines() if line.startswith("UsageError")]
+    assert len(errors) == 1 and "anywidget" in errors[0] and "pip install" in errors[0]
+    assert "Traceback" not in out.stderr
 
 
 # -- %audiokit ----------------------------------------------------------------------------------
