@@ -295,16 +295,13 @@ def _locate_stream(
                 off[i], end[i] = guess - lead, guess - lead + len(piece)
             continue
         context = stream[at : at + max(len(core), _CONTEXT)]
-
-        def plausible(p: int, guess: int = guess, context: str = context) -> bool:
-            return p == guess or text.startswith(context, p)
-
+        # a match where expected, or elsewhere if what follows agrees
         p = text.find(core, guess, guess + len(core) + _SEARCH_WINDOW)
-        if p >= 0 and not plausible(p):
+        if p > guess and not text.startswith(context, p):
             p = -1
         if p < 0:
             p = text.rfind(core, lo, guess + len(core))
-            if p >= 0 and not plausible(p):
+            if 0 <= p != guess and not text.startswith(context, p):
                 p = -1
         ahead = stream[at : at + _RESYNC_CONTEXT]
         if p < 0 and len(missed) >= _RESYNC_AFTER and len(ahead) >= _CONTEXT and budget > 0:
@@ -434,14 +431,14 @@ def word_spans(text: str, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
 class TokenColumns:
     """The token view's columns as numpy arrays (``_tables.tokens_frame`` wraps them)."""
 
-    token: np.ndarray
+    token: list[str]
     logprob: np.ndarray
     prob: np.ndarray
     bytes: np.ndarray
     offset: np.ndarray
     end_offset: np.ndarray
     word_index: np.ndarray  # int64, -1 = no word
-    word: np.ndarray
+    words: np.ndarray  # the text of every word (index with word_index for a token's word)
     segment: np.ndarray  # int64, -1 = no segment
     start: np.ndarray
     end: np.ndarray
@@ -541,8 +538,9 @@ def _structure(t: Transcript) -> _Structure:
         w_start = np.where(from_seg, s_start[np.maximum(w_segment, 0)], w_start)
         w_stop = np.where(from_seg, s_stop[np.maximum(w_segment, 0)], w_stop)
         time_source[from_seg] = _SEGMENT_TIME
-        no_speaker = has_seg & np.equal(w_speaker, None)
-        w_speaker[no_speaker] = s_speaker[w_segment[no_speaker]]
+        if any(x is not None for x in s_speaker.tolist()):  # diarized: words take their turn's
+            no_speaker = has_seg & np.equal(w_speaker, None)
+            w_speaker[no_speaker] = s_speaker[w_segment[no_speaker]]
     return _Structure(
         index=index,
         word=word,
@@ -646,22 +644,16 @@ def _tokens(t: Transcript, st: _Structure) -> TokenColumns:
     offset, end_offset = align_tokens(t.text, tokens, raw)
     pos = st.index.first_nonspace(offset, end_offset)
     word_index = _token_words(st, pos)
-    has_word = word_index >= 0
-    word = np.append(st.word, None)[word_index]  # -1 picks the None
-    segment = np.full(n, -1, dtype=np.int64)
-    segment[has_word] = st.w_segment[word_index[has_word]]
-    no_word = ~has_word & (pos >= 0)
+    # the word's facts, by a take with a sentinel at -1 (no word)
+    segment = np.append(st.w_segment, -1)[word_index]
+    start = np.append(st.w_start, np.nan)[word_index]
+    stop = np.append(st.w_stop, np.nan)[word_index]
+    time_source = np.append(st.w_time_source, _NO_TIME)[word_index]
+    no_word = (word_index < 0) & (pos >= 0)  # text outside any word: still in a segment?
     if no_word.any() and len(st.s_off):
         segment[no_word] = _segment_of(
             st.index, offset[no_word], end_offset[no_word], st.s_off, st.s_end
         )
-    start = np.full(n, np.nan)
-    stop = np.full(n, np.nan)
-    time_source = np.full(n, _NO_TIME, dtype=np.int8)
-    wi = word_index[has_word]
-    start[has_word] = st.w_start[wi]
-    stop[has_word] = st.w_stop[wi]
-    time_source[has_word] = st.w_time_source[wi]
     by_seg = (segment >= 0) & np.isnan(start)
     if by_seg.any():
         si = segment[by_seg]
@@ -669,14 +661,14 @@ def _tokens(t: Transcript, st: _Structure) -> TokenColumns:
         stop[by_seg] = st.s_stop[si]
         time_source[by_seg] = np.where(np.isnan(st.s_start[si]), _NO_TIME, _SEGMENT_TIME)
     return TokenColumns(
-        token=_object_array(tokens),
+        token=tokens,  # a list: the view makes it a string array in one pass
         logprob=logprob,
         prob=np.exp(logprob),
         bytes=_object_array(raw),
         offset=offset,
         end_offset=end_offset,
         word_index=word_index,
-        word=word,
+        words=st.word,
         segment=segment,
         start=start,
         end=stop,

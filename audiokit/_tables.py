@@ -11,7 +11,7 @@ nullable ``Int64``: ``<NA>`` means "none".
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -106,17 +106,30 @@ def words_frame(transcript: Transcript) -> pd.DataFrame:
     """
     from ._confidence import word_columns
 
-    return _frame(vars(word_columns(transcript)), WORD_COLUMNS)
+    columns = vars(word_columns(transcript))
+    columns["word"] = _strings(columns["word"])
+    return _frame(columns, WORD_COLUMNS)
 
 
 def tokens_frame(transcript: Transcript) -> pd.DataFrame:
     """One row per token: probability, character offsets, word, segment and time."""
     from ._confidence import token_columns
 
-    return _frame(vars(token_columns(transcript)), TOKEN_COLUMNS)
+    columns = vars(token_columns(transcript))
+    columns["token"] = _strings(columns["token"])
+    # each word's text once, then a take: much cheaper than checking 100,000 strings
+    columns["word"] = _strings(columns.pop("words")).take(columns["word_index"], allow_fill=True)
+    return _frame(columns, TOKEN_COLUMNS)
 
 
-def _frame(columns: dict[str, np.ndarray], order: list[str]) -> pd.DataFrame:
+def _strings(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """An array of pandas' default string dtype (``str`` in pandas 3, object before)."""
+    import pandas as pd
+
+    return pd.array(values, dtype=pd.Series([""]).dtype)
+
+
+def _frame(columns: dict[str, Any], order: list[str]) -> pd.DataFrame:
     import pandas as pd
 
     data = {}
