@@ -113,7 +113,7 @@ class AudiokitMagics(Magics):
     def _default_voice(self) -> str:
         return defaults.voice
 
-    # A validator rather than an observer: it runs on every assignment, also of an unchanged
+    # A validator rather than an observer: it also runs when %audiokit assigns an unchanged
     # value, so the library follows even after audiokit.configure() changed it meanwhile.
     @validate(*MODEL_SETTINGS, *CLIENT_SETTINGS)
     def _push_to_library(self, proposal: Any) -> Any:
