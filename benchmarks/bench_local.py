@@ -1,0 +1,148 @@
+"""Speed of the offline engine and the codec on this machine (run on demand, not a test).
+
+    python benchmarks/bench_local.py [--repeat 3]
+
+Prints load times, real-time factors (RTF = processing seconds / audio seconds; below 1 is
+faster than real time) and ratios against a baseline measured in the same run, so figures from
+a busy machine still compare. Each figure is the median of ``--repeat`` runs. The load average
+is printed too: on a shared 2-core machine it moves the absolute numbers a lot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+STORY = (
+    "The weather was bright and clear on Monday morning. "
+    "Our team met in the library to plan the new garden. "
+    "Everyone agreed to plant tomatoes, beans and sunflowers. "
+    "We will water the seeds every evening after work. "
+    "By the end of summer, the garden should feed the whole street. "
+    "Later that week, a small truck delivered fresh soil and wooden boxes. "
+    "Two children painted colorful signs for each row of vegetables. "
+    "An old neighbor shared advice about keeping birds away from the fruit. "
+    "When the first green shoots appeared, we celebrated with lemonade. "
+    "The mayor visited in September and asked to copy our idea in other parks."
+)
+
+COLD_LOAD = {  # name -> (the library import alone, import + engine load)
+    "whisper": (
+        "import faster_whisper",
+        "from audiokit._local._whisper import WhisperEngine; WhisperEngine().load()",
+    ),
+    "piper": (
+        "import piper",
+        "from audiokit._local._piper import PiperEngine; PiperEngine().load()",
+    ),
+}
+
+
+def median_seconds(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def cold_load_seconds(name: str, repeat: int) -> tuple[float, float]:
+    """(import + load, library import alone), each in a fresh interpreter: nothing cached."""
+    code = "import time; t = time.perf_counter(); {stmt}; print(time.perf_counter() - t)"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+    def run(stmt: str) -> float:
+        argv = [sys.executable, "-c", code.format(stmt=stmt)]
+        out = subprocess.run(argv, capture_output=True, text=True, check=True, env=env)
+        return float(out.stdout.strip().splitlines()[-1])
+
+    import_stmt, load_stmt = COLD_LOAD[name]
+    total = statistics.median(run(load_stmt) for _ in range(repeat))
+    imports = statistics.median(run(import_stmt) for _ in range(repeat))
+    return total, imports
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    repeat = max(1, args.repeat)
+
+    from audiokit import _codec
+    from audiokit._local._piper import PiperEngine
+    from audiokit._local._whisper import WhisperEngine
+
+    print(f"cores: {os.cpu_count()}  load average (1/5/15 min): {os.getloadavg()}")
+    print(f"median of {repeat} runs\n")
+
+    print("== model load (fresh interpreter) ==")
+    for name in COLD_LOAD:
+        total, imports = cold_load_seconds(name, repeat)
+        print(f"{name:8s} import+load {total:6.2f} s   (of which imports {imports:.2f} s)")
+
+    piper, whisper = PiperEngine().load(), WhisperEngine().load()
+
+    print("\n== text to speech (Piper en_US-joe-medium, 22.05 kHz) ==")
+    audio = piper.synthesize(STORY)
+    speech_s = len(audio) / piper.sample_rate
+    synth = median_seconds(lambda: piper.synthesize(STORY), repeat)
+    first = median_seconds(lambda: next(piper.stream(STORY)), repeat)
+    print(f"{speech_s:.1f} s of speech in {synth:.2f} s: RTF {synth / speech_s:.3f}")
+    print(f"first sentence ready after {first:.2f} s ({first / synth:.0%} of the whole)")
+
+    print("\n== speech to text (Whisper tiny.en, CTranslate2 int8, greedy) ==")
+    samples = _codec.resample(audio, piper.sample_rate, 16_000)
+    base = median_seconds(lambda: list(whisper.transcribe(samples)), repeat)
+    print(f"plain              {base:6.2f} s  RTF {base / speech_s:.3f}  (baseline)")
+    for label, kwargs in [
+        ("logprobs", {"logprobs": True}),
+        ("word timestamps", {"word_timestamps": True}),
+        ("both", {"logprobs": True, "word_timestamps": True}),
+    ]:
+        t = median_seconds(lambda kw=kwargs: list(whisper.transcribe(samples, **kw)), repeat)
+        print(f"{label:18s} {t:6.2f} s  RTF {t / speech_s:.3f}  x{t / base:.2f} baseline")
+    first_segment = median_seconds(lambda: next(whisper.transcribe(samples)), repeat)
+    print(f"first segment after {first_segment:.2f} s ({first_segment / base:.0%} of the whole)")
+
+    print("\n== codec (same speech) ==")
+    use_av = _codec._have_av()
+    t_np = median_seconds(
+        lambda: _codec._resample_mono(audio, piper.sample_rate, 16_000, use_av=False), repeat
+    )
+    print(f"resample 22.05->16 kHz numpy  RTF {t_np / speech_s:.5f}")
+    if use_av:
+        t_av = median_seconds(
+            lambda: _codec._resample_mono(audio, piper.sample_rate, 16_000, use_av=True), repeat
+        )
+        print(
+            f"resample 22.05->16 kHz PyAV   RTF {t_av / speech_s:.5f}"
+            f"  numpy/PyAV x{t_np / t_av:.1f}"
+        )
+    for fmt in _codec.ENCODE_FORMATS:
+        data = _codec.encode(audio, piper.sample_rate, fmt)
+        t_enc = median_seconds(lambda f=fmt: _codec.encode(audio, piper.sample_rate, f), repeat)
+        if fmt == "pcm":
+            print(
+                f"{fmt:5s} encode RTF {t_enc / speech_s:.5f}"
+                f"  {len(data) * 8 / speech_s / 1000:6.1f} kbit/s"
+            )
+            continue
+        t_dec = median_seconds(lambda d=data: _codec.decode(d, sample_rate=16_000), repeat)
+        print(
+            f"{fmt:5s} encode RTF {t_enc / speech_s:.5f}  decode->16k RTF {t_dec / speech_s:.5f}"
+            f"  {len(data) * 8 / speech_s / 1000:6.1f} kbit/s"
+        )
+
+
+if __name__ == "__main__":
+    main()
