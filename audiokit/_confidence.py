@@ -819,7 +819,9 @@ def low_confidence(t: Transcript, threshold: float = 0.5, by: str = "word") -> p
     columns += ["n", "first", "last", "speaker"]
     if not low.any():
         return pd.DataFrame({c: [] for c in columns})
-    speaker = frame["speaker"].to_numpy(dtype=object) if "speaker" in frame else None
+    speaker = None
+    if "speaker" in frame:  # None for unknown (pandas may hold it as NaN, which != itself)
+        speaker = frame["speaker"].astype(object).where(frame["speaker"].notna(), None).to_numpy()
     idx = np.flatnonzero(low)
     # a new span starts where the previous unit was not low, or the speaker changes
     breaks = np.ones(len(idx), dtype=bool)

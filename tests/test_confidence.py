@@ -497,10 +497,11 @@ def test_low_confidence_by_token() -> None:
 
 def test_low_confidence_splits_at_speaker_changes() -> None:
     wl = (Word("a", 0, 1, "S1"), Word("b", 1, 2, "S1"), Word("c", 2, 3, "S2"))
-    t = tokens_transcript([("a", -2.0), (" b", -2.0), (" c", -2.0)], word_list=wl)
-    spans = t.low_confidence(0.5)
-    assert spans["text"].tolist() == ["a b", "c"]
-    assert spans["speaker"].tolist() == ["S1", "S2"]
+    wl += (Word("d", 3, 4), Word("e", 4, 5))  # unknown speaker: one span, not two
+    pieces = [("a", -2.0), (" b", -2.0), (" c", -2.0), (" d", -2.0), (" e", -2.0)]
+    spans = tokens_transcript(pieces, word_list=wl).low_confidence(0.5)
+    assert spans["text"].tolist() == ["a b", "c", "d e"]
+    assert spans["speaker"].tolist()[:2] == ["S1", "S2"] and pd.isna(spans["speaker"][2])
 
 
 @pytest.mark.parametrize(
