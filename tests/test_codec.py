@@ -302,6 +302,18 @@ def test_iter_blocks_of_compressed_audio_matches_a_one_shot_decode(fmt: str) -> 
     np.testing.assert_allclose(joined, whole, atol=1e-5)
 
 
+def test_probe_reads_a_path_like_the_same_bytes(tmp_path) -> None:
+    for name, data in [
+        ("a.flac", encode(tone(), RATE, "flac")),
+        ("a.m4a", write_with_av(tone(), RATE, "ipod", "aac")),
+    ]:
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert probe(path) == probe(data)
+    with pytest.raises(FileNotFoundError):
+        probe(tmp_path / "missing.wav")
+
+
 def test_iter_blocks_rejects_a_missing_file(tmp_path) -> None:
     with pytest.raises(FileNotFoundError):
         iter_blocks(tmp_path / "nope.wav")
