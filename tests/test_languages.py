@@ -10,10 +10,11 @@ engine (which gets ``de`` for "German" and says it has an English-only model).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Recorder, encode_audio, multipart_fields
+from conftest import FaultServer, Recorder, Reply, encode_audio, multipart_fields
 
 import audiokit
 from audiokit import SUPPORTED_LANGUAGES, normalize_language
@@ -159,20 +160,19 @@ def test_voice_consents_take_names_too(
     assert ("language", "de") in multipart_fields(recorder.requests[0])
 
 
-def test_the_transcribe_magic_sends_the_code(recorder: Recorder, wav: bytes) -> None:
-    from IPython.testing.globalipapp import start_ipython
+def test_the_transcribe_magic_sends_the_code(fault_server: FaultServer, tmp_path: Path) -> None:
+    from test_voices import run_in_ipython
 
-    shell = start_ipython()
-    shell.run_line_magic("load_ext", "audiokit")
-    shell.user_ns["clip"] = wav
-    audiokit.configure(api_key=KEY, base_url=BASE, backend="api", transport=recorder.transport)
-    try:
-        result = shell.run_cell("%transcribe -m whisper-1 --language German clip")
-    finally:
-        audiokit.configure(api_key=None, base_url=None, backend=None, transport=None)
-        shell.user_ns.pop("clip", None)
-    assert result.error_in_exec is None and result.error_before_exec is None
-    assert ("language", "de") in multipart_fields(recorder.requests[0])
+    path = tmp_path / "clip.wav"
+    path.write_bytes(encode_audio("wav", 1.0))
+    fault_server.script(Reply(200, {"content-type": "application/json"}, b'{"text": "ok"}'))
+    run_in_ipython(f"%transcribe -m whisper-1 --language German {path}", fault_server.url)
+    (received,) = fault_server.received
+    request = httpx.Request(
+        "POST", fault_server.url, headers=received.headers, content=received.body
+    )
+    assert received.path == "/audio/transcriptions"
+    assert ("language", "de") in multipart_fields(request)
 
 
 def test_the_offline_engine_receives_the_code(wav: bytes) -> None:

@@ -12,13 +12,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import warnings
 from collections.abc import Callable
 from datetime import datetime, timezone
 
 import httpx
 import pytest
-from conftest import Recorder, encode_audio, multipart_fields, multipart_parts
+from conftest import FaultServer, Recorder, Reply, encode_audio, multipart_fields, multipart_parts
 
 import audiokit
 from audiokit._voices import MAX_VOICE_AUDIO_BYTES, check_language_tag
@@ -581,21 +583,32 @@ def test_offline_speech_with_a_custom_voice_id_is_refused() -> None:
 # -- %%speak with a custom voice (the magics are another module's; this checks the wire) ---------
 
 
-def test_speak_magic_sends_a_custom_voice_id(recorder: Recorder) -> None:
-    from IPython.testing.globalipapp import start_ipython
+def run_in_ipython(cell: str, base_url: str, *, setup: str = "") -> None:
+    """Run ``cell`` in a fresh process's IPython with the default client on ``base_url``.
 
-    recorder.reply = lambda r: httpx.Response(
-        200, content=encode_audio("mp3", 0.5), headers={"content-type": "audio/mpeg"}
-    )
-    shell = start_ipython()
-    shell.run_line_magic("load_ext", "audiokit")
-    audiokit.configure(api_key=KEY, base_url=BASE, backend="api", transport=recorder.transport)
-    try:
-        result = shell.run_cell("%%speak --voice voice_123\nHello in a custom voice.\n")
-    finally:
-        audiokit.configure(api_key=None, base_url=None, backend=None, transport=None)
-    assert result.error_in_exec is None and result.error_before_exec is None
-    body = json.loads(sent(recorder).content)
+    A subprocess, because IPython's test shell can be started once per process and the magics'
+    own tests start it.
+    """
+    code = "\n".join([
+        "import audiokit",
+        "from IPython.testing.globalipapp import start_ipython",
+        "ip = start_ipython()",
+        "ip.run_line_magic('load_ext', 'audiokit')",
+        f"audiokit.configure(api_key={KEY!r}, base_url={base_url!r}, backend='api', max_retries=0)",
+        setup,
+        f"result = ip.run_cell({cell!r})",
+        "assert result.error_before_exec is None and result.error_in_exec is None, result",
+    ])  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=180)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+
+
+def test_speak_magic_sends_a_custom_voice_id(fault_server: FaultServer) -> None:
+    fault_server.script(Reply(200, {"content-type": "audio/mpeg"}, encode_audio("mp3", 0.5)))
+    run_in_ipython("%%speak --voice voice_123\nHello in a custom voice.\n", fault_server.url)
+    (request,) = fault_server.received
+    assert (request.method, request.path) == ("POST", "/audio/speech")
+    body = json.loads(request.body)
     assert body["voice"] == {"id": "voice_123"}
     assert body["input"].strip() == "Hello in a custom voice."
 
@@ -605,13 +618,13 @@ def test_speak_magic_sends_a_custom_voice_id(recorder: Recorder) -> None:
 
 @pytest.mark.prism
 def test_every_voice_route_is_accepted_by_the_schema(prism: str, wav: bytes) -> None:
-    client = audiokit.Client(api_key="sk-test", base_url=prism, max_retries=0)
-    made = client.voice_consents.create(name="John Doe", recording=wav, language="en-US")
-    page = next(iter(client.voice_consents.list(limit=20, after="cons_1").pages()))
-    got = client.voice_consents.retrieve("cons_1234")
-    renamed = client.voice_consents.update("cons_1234", name="Jane")
-    deleted = client.voice_consents.delete("cons_1234")
-    voice = client.voices.create(name="My voice", audio_sample=wav, consent="cons_1234")
+    with audiokit.Client(api_key="sk-test", base_url=prism, max_retries=0) as client:
+        made = client.voice_consents.create(name="John Doe", recording=wav, language="en-US")
+        page = next(iter(client.voice_consents.list(limit=20, after="cons_1").pages()))
+        got = client.voice_consents.retrieve("cons_1234")
+        renamed = client.voice_consents.update("cons_1234", name="Jane")
+        deleted = client.voice_consents.delete("cons_1234")
+        voice = client.voices.create(name="My voice", audio_sample=wav, consent="cons_1234")
     # Prism answers 422 to a request that breaks the schema: reaching here means each matched,
     # and each answer (generated from the schema) parsed into its type.
     assert isinstance(made, audiokit.VoiceConsent) and isinstance(got, audiokit.VoiceConsent)
@@ -649,7 +662,7 @@ def test_prism_does_reject_requests_off_the_schema(prism: str, wav: bytes) -> No
 def test_listing_against_a_server_that_always_has_more_is_bounded(prism: str) -> None:
     # Prism's generated page always says has_more=true with the same placeholder cursor.
     client = audiokit.Client(api_key="sk-test", base_url=prism, max_retries=0)
-    with warnings.catch_warnings():
+    with client, warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(audiokit.APIResponseError, match="cursor does not move"):
             list(client.voice_consents.list(limit=5))
