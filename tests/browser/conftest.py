@@ -11,8 +11,9 @@ How the pieces fit:
   Chromium's fake media devices; ``launch_chromium`` lets a test start its own instance with
   extra flags (the microphone test feeds a wav file to the fake capture device).
 - ``open_notebook`` (function): writes a notebook with the given cells into the lab root, opens
-  it in a new tab, waits for its kernel, runs all cells and returns a :class:`Notebook`; at the
-  end it closes the tab, shuts the kernel down and fails the test on uncaught page errors.
+  it in a new tab of JupyterLab or Notebook 7 (the same server serves both), waits for its
+  kernel, runs all cells and returns a :class:`Notebook`; at the end it closes the tab, shuts
+  the kernel down and fails the test on uncaught page errors.
 
 Every wait is on a condition (a selector, a JS predicate, an HTTP answer) with a deadline.
 In CI (``CI=true``) a missing Chromium or JupyterLab fails the tests; locally they are skipped.
@@ -20,6 +21,7 @@ In CI (``CI=true``) a missing Chromium or JupyterLab fails the tests; locally th
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import secrets
@@ -49,6 +51,13 @@ CHROMIUM_FLAGS = [
     "--use-fake-device-for-media-stream",
     "--autoplay-policy=no-user-gesture-required",
 ]
+# Where each front end opens a notebook (one server serves both).
+UIS = {"lab": "/lab/tree/{name}?reset", "notebook": "/notebooks/{name}?"}
+# Errors the host application throws by itself, on an empty notebook too: not ours to fail on.
+KNOWN_HOST_ERRORS = {
+    "lab": frozenset(),
+    "notebook": frozenset({"Cannot read properties of undefined (reading 'schema')"}),
+}
 LAB_START_TIMEOUT_S = 120
 KERNEL_READY_TIMEOUT_MS = 120_000
 
@@ -125,6 +134,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={root}",
         "--LabApp.expose_app_in_browser=True",
+        "--JupyterNotebookApp.expose_app_in_browser=True",  # Notebook 7, when installed
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--LabServerApp.extension_manager=readonly",
@@ -269,7 +279,14 @@ async (code) => {
 def open_notebook(lab: Lab, browser: Any) -> Iterator[Callable[..., Notebook]]:
     opened: list[Notebook] = []
 
-    def open_(cells: list[str], *, context: Any = None, name: str | None = None) -> Notebook:
+    def open_(
+        cells: list[str], *, context: Any = None, name: str | None = None, ui: str = "lab"
+    ) -> Notebook:
+        """Open ``cells`` as a new notebook in JupyterLab (``ui="lab"``) or Notebook 7."""
+        if ui not in UIS:
+            raise ValueError(f"ui={ui!r}; expected one of {sorted(UIS)}")
+        if ui == "notebook" and importlib.util.find_spec("notebook") is None:
+            unavailable("Notebook 7 is not installed (pip install -e '.[test]')")
         name = name or f"test_{secrets.token_hex(4)}.ipynb"
         notebook = {
             "cells": [
@@ -287,10 +304,11 @@ def open_notebook(lab: Lab, browser: Any) -> Iterator[Callable[..., Notebook]]:
         (lab.root / name).write_text(json.dumps(notebook))
         page = (context or browser).new_page()
         nb = Notebook(page, lab, name)
-        page.on("pageerror", lambda exc: nb.page_errors.append(str(exc)))
+        known = KNOWN_HOST_ERRORS[ui]
+        page.on("pageerror", lambda exc: str(exc) in known or nb.page_errors.append(str(exc)))
         page.on("console", lambda msg: nb.console.append(f"{msg.type}: {msg.text}"))
         opened.append(nb)
-        page.goto(f"{lab.url}/lab/tree/{name}?reset&token={lab.token}")
+        page.goto(f"{lab.url}{UIS[ui].format(name=name)}&token={lab.token}")
         page.wait_for_function(
             "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
             " && window.jupyterapp.shell.currentWidget.sessionContext",

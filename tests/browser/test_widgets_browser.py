@@ -205,3 +205,19 @@ def test_oversized_and_undecodable_uploads_show_error_lines(open_notebook, speec
     in_python = nb.run_code("print(w.error); print(w.job.exception().__class__.__mro__)")
     assert shown.strip() == in_python.splitlines()[0].strip()
     assert "AudiokitError" in in_python.splitlines()[1]
+
+
+def test_both_widgets_work_in_notebook_7(open_notebook, speech_wav):
+    nb = open_notebook([TRANSCRIBER_CELL, SPEAKER_CELL.replace("w =", "s =").replace("\nw", "\ns")],
+                       ui="notebook")  # fmt: skip
+    nb.page.wait_for_function("() => window.jupyterapp.name === 'Jupyter Notebook'")
+    transcriber = nb.output(0).locator(".audiokit-transcriber")
+    expect(transcriber).to_be_visible(timeout=RESULT_TIMEOUT_MS)
+    transcriber.locator("input.audiokit-file").set_input_files(speech_wav)
+    assert word_error_rate(SENTENCE, transcribe_in_page(nb)) <= MAX_WER
+
+    speaker = nb.output(1).locator(".audiokit-speaker")
+    speaker.locator("textarea.audiokit-text").fill("Notebook seven speaks too.")
+    speaker.locator("button.audiokit-run").click()
+    expect(speaker.locator(".audiokit-result audio")).to_have_count(1, timeout=RESULT_TIMEOUT_MS)
+    assert nb.run_code("print(s.speech.duration > 0.5)").strip() == "True"
