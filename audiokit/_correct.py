@@ -343,7 +343,7 @@ def chat_system_prompt(vocabulary: Sequence[str], company: str | None = None) ->
     Examples
     --------
     >>> chat_system_prompt(["ZyntriQix", "F.L.I.N.T."], company="ZyntriQix")[:60]
-    'You are a helpful assistant for the company ZyntriQix. Your t'
+    'You are a helpful assistant for the company ZyntriQix. Your '
     """
     if company is not None and (not isinstance(company, str) or not company.strip()):
         raise ValidationError("company", company, "a company name, or None")
