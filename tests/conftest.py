@@ -531,15 +531,36 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
     return predicate()
 
 
-def open_sockets() -> int:
-    """How many sockets this process has open (Linux ``/proc``)."""
+def open_sockets(port: int | None = None) -> int:
+    """How many sockets this process has open (Linux ``/proc``), or only TCP ones on ``port``.
+
+    Counting only the connections of one server keeps the event loop's own socket pair and
+    other tests' sockets out of the comparison.
+    """
+    inodes: set[str] | None = None
+    if port is not None:
+        inodes = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with contextlib.suppress(OSError), open(table) as f:
+                for line in f.readlines()[1:]:
+                    fields = line.split()
+                    ports = {int(a.rsplit(":", 1)[1], 16) for a in fields[1:3]}
+                    if port in ports:
+                        inodes.add(fields[9])
     count = 0
     for fd in os.listdir("/proc/self/fd"):
         try:
-            count += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+            link = os.readlink(f"/proc/self/fd/{fd}")
         except OSError:
             continue
+        if link.startswith("socket:") and (inodes is None or link[8:-1] in inodes):
+            count += 1
     return count
+
+
+def _our_threads() -> set[threading.Thread]:
+    # asyncio's default executor (getaddrinfo) lives as long as the event loop, not the client
+    return {t for t in threading.enumerate() if not t.name.startswith("asyncio_")}
 
 
 @pytest.fixture
@@ -547,15 +568,22 @@ def leak_check(fault_server: FaultServer) -> Iterator[Callable[[], None]]:
     """Call the yielded function after closing the client: fails on leaked sockets/threads."""
     if not os.path.isdir("/proc/self/fd"):  # pragma: no cover - Linux CI
         pytest.skip("needs /proc to count sockets")
-    sockets, threads = open_sockets(), threading.active_count()
+    port = int(fault_server.url.rsplit(":", 1)[1])
+    sockets, threads = open_sockets(port), _our_threads()
 
     def check() -> None:
         assert fault_server.wait_idle(), f"{fault_server.active} connections still open"
-        assert wait_for(lambda: open_sockets() <= sockets), (
-            f"sockets: {sockets} before, {open_sockets()} after"
+        assert wait_for(lambda: open_sockets(port) <= sockets), (
+            f"sockets on port {port}: {sockets} before, {open_sockets(port)} after"
         )
-        assert wait_for(lambda: threading.active_count() <= threads), (
-            f"threads: {threads} before, {threading.active_count()} after"
+        assert wait_for(lambda: _our_threads() <= threads), (
+            f"new threads: {_our_threads() - threads}"
         )
 
     yield check
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the browser tests last: Playwright's sync API keeps an event loop running in the main
+    thread for the rest of the session, which would break every later ``asyncio.run``."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))

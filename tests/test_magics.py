@@ -17,7 +17,7 @@ import sys
 import jiwer
 import pytest
 from IPython.core.error import UsageError
-from IPython.testing.globalipapp import start_ipython
+from IPython.testing.globalipapp import get_ipython
 from IPython.utils.capture import capture_output
 
 import audiokit
@@ -39,7 +39,7 @@ def wer(reference: str, hypothesis: str) -> float:
 
 @pytest.fixture(scope="module")
 def ip():
-    shell = start_ipython()
+    shell = get_ipython()  # the process-wide test shell (start_ipython gives None twice)
     # ipykernel sends every mime type; the terminal default is text/plain only.
     shell.display_formatter.active_types = shell.display_formatter.format_types
     audiokit.configure(backend="local")
