@@ -8,6 +8,7 @@ checked cell by cell. The committed copies are checked too: executed in order, w
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,10 @@ def load(name: str) -> Any:
     return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
 
 
-def execute(name: str) -> Any:
+def execute(name: str, *checks: str) -> Any:
+    """Run the notebook; ``checks`` are appended as cells, to look at its final state."""
     nb = load(name)
+    nb.cells += [nbformat.v4.new_code_cell(source) for source in checks]
     NotebookClient(
         nb,
         timeout=CELL_TIMEOUT_S,
@@ -49,6 +52,11 @@ def result(c: Any) -> dict[str, Any]:
     values = [o for o in c.outputs if o.output_type == "execute_result"]
     assert len(values) == 1, c.outputs
     return values[0].data
+
+
+def facts(nb: Any) -> dict[str, Any]:
+    """What the last (appended) check cell printed as JSON."""
+    return json.loads(stream(nb.cells[-1]))
 
 
 def stream(c: Any, name: str = "stdout") -> str:
@@ -103,8 +111,19 @@ def test_quickstart():
     assert "response_format = 'srt'" in stream(cell(nb, "try:"))
 
 
+CONFIDENCE_FACTS = """
+import json
+a = c.alignment
+print(json.dumps({
+    "match": a[a.op == "match"].hyp_confidence.mean(),
+    "wrong": a[a.op.isin(["substitution", "insertion"])].hyp_confidence.mean(),
+    "n_wrong": int(c.substitutions + c.insertions),
+}))
+"""
+
+
 def test_confidence():
-    nb = execute("confidence")
+    nb = execute("confidence", CONFIDENCE_FACTS)
     shown = html(cell(nb, "reference = ("))
     assert "audiokit-highlight" in shown and "title='confidence" in shown
     assert "<table" in html(cell(nb, "t.tokens.head(8)"))
@@ -115,7 +134,12 @@ def test_confidence():
     assert "audiokit-comparison" in html(cell(nb, "c = audiokit.compare"))
     wer = re.search(r"WER (\d+\.\d)%", stream(cell(nb, 'print(f"WER')))
     assert wer and float(wer.group(1)) < 50
+    assert "<table" in html(cell(nb, "c.confidence_by_op()"))
     assert "Siobhan" in result(cell(nb, "fixed = "))["text/plain"]
+    # What the text claims: the wrong words are the unsure ones.
+    found = facts(nb)
+    if found["n_wrong"]:
+        assert found["wrong"] < found["match"] - 0.3, found
 
 
 def test_widgets():
@@ -136,8 +160,18 @@ def test_widgets():
     assert result(cell(nb, "transcriber.transcript is"))["text/plain"] == "(True, False, '')"
 
 
+LONG_AUDIO_FACTS = """
+import json
+print(json.dumps({
+    "starts": t.segments.start.tolist(),
+    "ends": t.segments.end.tolist(),
+    "duration": announcement.duration,
+}))
+"""
+
+
 def test_long_audio_and_batches():
-    nb = execute("long_audio_and_batches")
+    nb = execute("long_audio_and_batches", LONG_AUDIO_FACTS)
     first = result(cell(nb, "batch = audiokit.transcribe_many"))["text/plain"]
     assert first == "BatchResult(4 sources: 3 transcribed (0 from cache), 1 failed)"
     frame = result(cell(nb, 'batch.frame[["source"'))["text/plain"]
@@ -151,3 +185,8 @@ def test_long_audio_and_batches():
     assert "<table" in merged["text/html"]
     wer = re.search(r"word error rate (\d+\.\d)%", stream(cell(nb, "c = audiokit.compare")))
     assert wer and float(wer.group(1)) < 25
+    # "The times run on across the cuts": ordered, and reaching the end of the recording.
+    found = facts(nb)
+    assert found["starts"] == sorted(found["starts"]) and found["starts"][0] < 1.0
+    assert all(s <= e for s, e in zip(found["starts"], found["ends"], strict=True))
+    assert found["starts"][-1] < found["duration"] and found["ends"][-1] > 0.8 * found["duration"]
