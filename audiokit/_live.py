@@ -662,7 +662,7 @@ async def _connect(target: _Target) -> Any:
         raise _status_error(exc.response) from None
     except InvalidURI as exc:
         raise ValidationError("base_url", safe, "an http(s):// URL", reason=str(exc)) from None
-    except TimeoutError as exc:
+    except (TimeoutError, asyncio.TimeoutError) as exc:  # one class from Python 3.11
         raise APITimeoutError(
             f"no WebSocket handshake from {safe} within {CONNECT_TIMEOUT_S:.0f} s"
         ) from exc
@@ -704,7 +704,6 @@ class _LiveRun:
         self._commit_marks: deque[tuple[str, float, float]] = deque()  # our commits not acked
         self._clears: set[str] = set()  # our clears not acked
         self._uncommitted_from_ms = 0.0
-        self._sender_done = False
 
     # -- control --------------------------------------------------------------------------------
 
@@ -772,10 +771,7 @@ class _LiveRun:
                 elif not done:
                     raise self._timed_out()
             self.finished = True
-        except LiveSessionError as exc:
-            self.failed = exc
-            raise
-        except (APIError, ValidationError) as exc:
+        except (APIError, ValidationError) as exc:  # LiveSessionError is an APIError
             self.failed = exc
             raise
         finally:
@@ -799,7 +795,7 @@ class _LiveRun:
     async def _receive(self, ws: Any, waiting_for: str) -> Any:
         try:
             message = await asyncio.wait_for(ws.recv(), self.options.timeout)
-        except TimeoutError:
+        except asyncio.TimeoutError:
             raise self._error(
                 f"no {waiting_for} from the server within {self.options.timeout:g} s"
             ) from None
@@ -900,15 +896,14 @@ class _LiveRun:
             {getting, waking}, timeout=left, return_when=asyncio.FIRST_COMPLETED
         )
         waking.cancel()
-        if getting in done:
-            return getting.result()
-        getting.cancel()
-        await asyncio.gather(getting, return_exceptions=True)
-        return _END
+        if getting not in done:
+            getting.cancel()
+        await asyncio.gather(waking, getting, return_exceptions=True)  # nothing left pending
+        return getting.result() if getting in done else _END
 
     async def _sleep(self, seconds: float) -> None:
         assert self._wakeup is not None
-        with contextlib.suppress(TimeoutError):
+        with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), seconds)
 
     async def _end_of_audio(self, ws: Any) -> None:
@@ -1073,8 +1068,10 @@ class LiveSession(_LiveSessionBase):
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._events: AsyncIterator[LiveEvent] | None = None
+        self._events: Any = None  # the async generator of _LiveRun.events()
+        self._step: asyncio.Task[Any] | None = None  # the anext() in flight
         self._iterating = False
+        self._closing = False
 
     def _start(self) -> None:
         with self._lock:
@@ -1088,17 +1085,28 @@ class LiveSession(_LiveSessionBase):
             self._thread.start()
             self._events = self._run.events()
 
+    async def _next(self) -> LiveEvent:
+        self._step = asyncio.current_task()
+        try:
+            return await anext(self._events)
+        finally:
+            self._step = None
+
     def __iter__(self) -> Iterator[LiveEvent]:
         self._start()
-        assert self._loop is not None and self._events is not None
+        assert self._loop is not None
         try:
             while True:
-                future = asyncio.run_coroutine_threadsafe(anext(self._events), self._loop)
+                future = asyncio.run_coroutine_threadsafe(self._next(), self._loop)
                 try:
                     event = future.result()
                 except StopAsyncIteration:
                     return
-                except BaseException:
+                except concurrent.futures.CancelledError:
+                    if self._closing:  # close() from another thread: a quiet end
+                        return
+                    raise
+                except BaseException:  # e.g. KeyboardInterrupt while waiting
                     future.cancel()
                     raise
                 yield event
@@ -1111,6 +1119,13 @@ class LiveSession(_LiveSessionBase):
             pass
         return self.transcript
 
+    async def _aclose(self, events: Any) -> None:
+        step = self._step
+        if step is not None and not step.done():  # another thread is waiting for an event
+            step.cancel()
+            await asyncio.wait([step])
+        await events.aclose()  # runs the session's cleanup: tasks cancelled, WebSocket closed
+
     def _shutdown(self) -> None:
         with self._lock:
             loop, thread, events = self._loop, self._thread, self._events
@@ -1119,10 +1134,10 @@ class LiveSession(_LiveSessionBase):
         if loop is None or thread is None:
             return
         if events is not None:
-            closing = asyncio.run_coroutine_threadsafe(events.aclose(), loop)  # type: ignore[attr-defined]
+            closing = asyncio.run_coroutine_threadsafe(self._aclose(events), loop)
             try:
                 closing.result(CLOSE_TIMEOUT_S + 5)
-            except (concurrent.futures.TimeoutError, RuntimeError):
+            except concurrent.futures.TimeoutError:
                 logger.warning("live session: the connection did not close in time")
             except Exception:  # closing a broken connection: the error was already raised
                 pass
@@ -1135,7 +1150,11 @@ class LiveSession(_LiveSessionBase):
             loop.close()
 
     def close(self) -> None:
-        """Stop the audio and abandon the session (events not yet iterated are dropped)."""
+        """Stop the audio and abandon the session now, from any thread.
+
+        Events not yet iterated are dropped; an iteration in another thread ends quietly.
+        """
+        self._closing = True
         self.stop()
         self._shutdown()
 

@@ -156,10 +156,15 @@ class FakeRealtimeServer:
         async def close() -> None:
             self._server.close()
             await self._server.wait_closed()
+            rest = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in rest:
+                task.cancel()
+            await asyncio.gather(*rest, return_exceptions=True)
 
-        asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(30)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        self._loop.close()
 
 
 async def send(ws: Any, kind: str, **fields: Any) -> None:
@@ -498,7 +503,7 @@ def test_server_error_event_raises_and_keeps_what_was_transcribed(fake: Callable
             "event_id": None,
         }
         await send(ws, "error", error=error)
-        await asyncio.sleep(5)
+        await ws.wait_closed()
 
     server = fake(script)
     with pytest.raises(audiokit.LiveSessionError) as info:
@@ -548,7 +553,7 @@ def test_out_of_order_commits_and_completions_are_reordered(fake: Callable) -> N
             delta="Alp",
         )
         await completed(ws, "item_a", "Alpha.")
-        await asyncio.sleep(5)  # the client closes first
+        await ws.wait_closed()  # the client closes first
 
     server = fake(script)
     session = audiokit.live(SILENCE, client=fake_client(server))
@@ -564,6 +569,48 @@ def test_out_of_order_commits_and_completions_are_reordered(fake: Callable) -> N
     assert [u.item_id for u in session.utterances] == ["item_a", "item_b", "item_c"]
     assert transcript.usage.total_tokens == 21
     assert transcript.to_srt().count("-->") == 3
+
+
+def test_close_from_another_thread_ends_the_iteration_quietly(fake: Callable) -> None:
+    async def script(ws: Any) -> None:
+        await server.accept_session(ws)
+        for _ in range(100_000):  # until the client hangs up
+            await server.recv(ws)
+
+    server = fake(script)
+    forever = (np.zeros(2400, np.float32) for _ in range(10**6))
+    threads = threading.active_count()
+    session = audiokit.live(forever, sample_rate=RATE, client=fake_client(server), realtime=True)
+    seen: list[str] = []
+    outcome: list[BaseException | None] = []
+
+    def consume() -> None:
+        try:
+            seen.extend(event.type for event in session)
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    assert wait_until(lambda: seen == ["transcription_session.updated"])
+    assert wait_until(lambda: len(server.received) > 5)  # audio is flowing
+    session.close()
+    consumer.join(15)
+    assert not consumer.is_alive() and outcome == [None]
+    assert not session.finished
+    assert wait_until(lambda: threading.active_count() <= threads)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
 
 
 def test_handshake_headers_url_and_the_key_never_logged(

@@ -903,7 +903,7 @@ class RealtimeService:
                 receive = websocket.receive()
                 try:
                     message = await asyncio.wait_for(receive, min(left, IDLE_TIMEOUT_S))
-                except TimeoutError:
+                except asyncio.TimeoutError:
                     if left <= IDLE_TIMEOUT_S:
                         continue  # the session deadline: reported above
                     await session.error(
