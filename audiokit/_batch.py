@@ -54,6 +54,7 @@ FRAME_COLUMNS = ["source", "text", "duration", "model", "usage", "error", "cache
 DEFAULT_RATE_LIMIT_PAUSE = 1.0  # seconds to pause everyone after a 429 without Retry-After
 MAX_RATE_LIMIT_PAUSE = 60.0  # seconds: never pause longer than this on the server's say-so
 CANCEL_WAIT_SECONDS = 60.0  # after an interrupt, wait at most this long for workers to stop
+INTERRUPT_POLL_SECONDS = 0.1  # how often the waiting thread looks for Ctrl-C
 _JOB_OPTIONS = ("split", "chunk_seconds", "carry_prompt")
 
 
@@ -512,7 +513,10 @@ def _run_in_thread(batch: _Batch) -> BatchResult:
     thread.start()
     interrupted = False
     try:
-        finished.wait()
+        # A short timeout, not one long wait: a blocked wait may not wake for a signal that
+        # the OS delivered to another thread (or one raised with _thread.interrupt_main).
+        while not finished.wait(INTERRUPT_POLL_SECONDS):
+            pass
     except KeyboardInterrupt:
         interrupted = True
         loop, task = state.get("loop"), state.get("task")
