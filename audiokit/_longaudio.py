@@ -62,7 +62,7 @@ MIN_CARRIED_PROMPT_TOKENS = 32  # the carried tail keeps at least this many toke
 
 def model_max_seconds(model: str) -> float | None:
     """The longest audio ``model`` accepts per request (``None``: no cap but the size)."""
-    if model.startswith("gpt-4o") and "transcribe" in model:
+    if isinstance(model, str) and model.startswith("gpt-4o") and "transcribe" in model:
         return MODEL_MAX_SECONDS
     return None
 

@@ -194,7 +194,7 @@ def transcription_request(
             raise UnsupportedError(
                 param, items, "gpt-transcribe only", reason=f"{model} does not take {param}"
             )
-        normalize = normalize_language if param == "languages" else str
+        normalize = _each_language if param == "languages" else str
         fields += [(f"{param}[]", normalize(v)) for v in items]
     if stream:
         fields.append(("stream", "true"))
@@ -429,6 +429,14 @@ def _string_list(param: str, values: Any, allowed: Sequence[str] | None = None) 
         for v in values:
             _check_choice(param, v, allowed)
     return list(dict.fromkeys(values))
+
+
+def _each_language(language: str) -> str:
+    """``normalize_language`` for one item of ``languages``, naming that parameter."""
+    try:
+        return normalize_language(language)
+    except ValidationError as exc:
+        raise ValidationError("languages", language, exc.allowed, reason=exc.reason) from exc
 
 
 def _number(value: float) -> str:
