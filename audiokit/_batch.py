@@ -437,22 +437,25 @@ class _Batch:
             if owned:
                 await client.aclose()
 
+    def _prepare(self, client: AsyncClient, audio: Any) -> tuple[Any, Transcript | None]:
+        """Build the file's job and look it up in the cache (blocking: probing, hashing)."""
+        job = client._transcription_job(
+            audio,
+            self.model,
+            dict(self.params),
+            cache=self.cache,
+            concurrency=self.concurrency,
+            **self.options,
+        )
+        return job, job.cached()
+
     async def _one(self, client: AsyncClient, send: Any, label: str) -> BatchItem:
         started = time.monotonic()
         audio = self.audio[label]
         try:
-            job = await asyncio.to_thread(
-                client._transcription_job,
-                audio,
-                self.model,
-                dict(self.params),
-                cache=self.cache,
-                concurrency=self.concurrency,
-                **self.options,
-            )
-            hit = await asyncio.to_thread(job.cached)
+            job, hit = await asyncio.to_thread(self._prepare, client, audio)
             transcript = hit if hit is not None else await job.run_async(send)
-            duration = transcript.duration
+            duration = transcript.duration or job.seconds
             if duration is None:
                 duration = await asyncio.to_thread(_audio_seconds, job.audio)
             return BatchItem(

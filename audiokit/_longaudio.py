@@ -171,6 +171,8 @@ class TranscriptionJob:
         self.split = split
         self.concurrency = concurrency
         self._whole: str | None = None
+        self._known_miss = False  # cached() already looked and found nothing
+        self.seconds: float | None = None  # the audio's length, when it was probed
         self.model = model
         self.params = dict(params)
         self.endpoint = endpoint
@@ -226,7 +228,7 @@ class TranscriptionJob:
         if max_seconds:
             target = min(target, max_seconds)
         try:
-            total = probe(source).duration
+            total = self.seconds = probe(source).duration
         except (ValueError, OSError):
             return None  # not audio we can read: the request reports it properly
         too_big = size > MAX_UPLOAD_BYTES
@@ -288,7 +290,11 @@ class TranscriptionJob:
     def cached(self) -> Transcript | None:
         """The stored answer for the whole input, if the cache has one (reads the audio once
         to hash it; blocking)."""
-        return self._lookup(self._whole_key())
+        if self._known_miss:
+            return None
+        hit = self._lookup(self._whole_key())
+        self._known_miss = hit is None
+        return hit
 
     def _lookup(self, key: str | None) -> Transcript | None:
         return self.cache.get(key) if (self.cache is not None and key) else None
@@ -412,7 +418,7 @@ class TranscriptionJob:
     ) -> Transcript:
         """Run with a coroutine ``send(audio, params) -> Transcript``; decoding, encoding and
         hashing happen in worker threads so the event loop keeps running."""
-        hit = await asyncio.to_thread(self.cached)
+        hit = None if self._known_miss else await asyncio.to_thread(self.cached)
         if hit is not None:
             return hit
         if self.plan is None:
