@@ -53,11 +53,10 @@ CHROMIUM_FLAGS = [
 ]
 # Where each front end opens a notebook (one server serves both).
 UIS = {"lab": "/lab/tree/{name}?reset", "notebook": "/notebooks/{name}?"}
-# Errors the host application throws by itself, on an empty notebook too: not ours to fail on.
-KNOWN_HOST_ERRORS = {
-    "lab": frozenset(),
-    "notebook": frozenset({"Cannot read properties of undefined (reading 'schema')"}),
-}
+# Notebook 7.6 throws errors of its own now and then, on an empty notebook too ("reading
+# 'schema'", "Command 'filebrowser:open-path' not registered"): an uncaught error whose stack
+# lies wholly in the host's own bundles is not ours to fail on. JupyterLab's are all counted.
+HOST_BUNDLES = {"lab": (), "notebook": ("/static/notebook/",)}
 LAB_START_TIMEOUT_S = 120
 KERNEL_READY_TIMEOUT_MS = 120_000
 
@@ -243,6 +242,14 @@ class Notebook:
         )
 
 
+def _record_page_error(nb: Notebook, exc: Any, host_bundles: tuple[str, ...]) -> None:
+    frames = [line for line in (exc.stack or "").splitlines() if "://" in line]  # with a URL
+    if host_bundles and frames and all(any(b in f for b in host_bundles) for f in frames):
+        nb.console.append(f"host error (ignored): {exc.message}")
+        return
+    nb.page_errors.append(f"{exc.message}\n{exc.stack}")
+
+
 _WAIT_FOR_KERNEL_JS = """
 async () => {
   const app = window.jupyterapp;
@@ -304,8 +311,7 @@ def open_notebook(lab: Lab, browser: Any) -> Iterator[Callable[..., Notebook]]:
         (lab.root / name).write_text(json.dumps(notebook))
         page = (context or browser).new_page()
         nb = Notebook(page, lab, name)
-        known = KNOWN_HOST_ERRORS[ui]
-        page.on("pageerror", lambda exc: str(exc) in known or nb.page_errors.append(str(exc)))
+        page.on("pageerror", lambda exc: _record_page_error(nb, exc, HOST_BUNDLES[ui]))
         page.on("console", lambda msg: nb.console.append(f"{msg.type}: {msg.text}"))
         opened.append(nb)
         page.goto(f"{lab.url}{UIS[ui].format(name=name)}&token={lab.token}")

@@ -22,7 +22,10 @@ SENTENCE = "The quick brown fox jumps over the lazy dog near the river bank."
 MAX_WER = 0.25
 # The first call in a kernel loads Whisper tiny.en / the Piper voice: generous, but bounded.
 RESULT_TIMEOUT_MS = 180_000
-TRAILING_SILENCE_S = 2.0  # the fake microphone goes silent after the speech: stop in the silence
+# The fake microphone starts playing when the page opens it, a moment before MediaRecorder starts,
+# and goes silent after the file: pad the speech so both ends fall in silence.
+LEADING_SILENCE_S = 0.5
+TRAILING_SILENCE_S = 2.0
 
 TRANSCRIBER_CELL = "import audiokit.widgets\nw = audiokit.widgets.transcriber()\nw"
 SPEAKER_CELL = "import audiokit.widgets\nw = audiokit.widgets.speaker()\nw"
@@ -38,19 +41,22 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
 
 @pytest.fixture(scope="session")
 def speech_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """SENTENCE spoken by the offline engine, as 16-bit PCM wav followed by silence."""
+    """SENTENCE spoken by the offline engine, as 16-bit PCM wav between silences."""
     import audiokit
 
     speech = audiokit.Client().speak(SENTENCE, response_format="wav")
     samples, rate = speech.to_numpy()
     samples = samples if samples.ndim == 1 else samples.mean(axis=1)
-    padded = np.concatenate([samples, np.zeros(int(TRAILING_SILENCE_S * rate), samples.dtype)])
+    silence = [np.zeros(int(seconds * rate), samples.dtype)
+               for seconds in (LEADING_SILENCE_S, TRAILING_SILENCE_S)]  # fmt: skip
+    padded = np.concatenate([silence[0], samples, silence[1]])
     path = tmp_path_factory.mktemp("speech") / "sentence.wav"
     sf.write(path, padded, rate, subtype="PCM_16")
     return path
 
 
 def speech_seconds(path: Path) -> float:
+    """Seconds from the start of the file to the end of the speech."""
     return sf.info(path).duration - TRAILING_SILENCE_S
 
 
