@@ -122,8 +122,8 @@ def to_audio_file(
         raise AudioError(
             param,
             name or f"<{len(data):,} bytes>",
-            f"at most {max_bytes / 1024 / 1024:.0f} MB per upload (use split=True or "
-            "audiokit.transcribe_long to split long audio at silences)",
+            f"at most {max_bytes / 1024 / 1024:.0f} MB per upload (transcribe with "
+            "split='auto', the default, cuts longer audio at pauses)",
             reason=f"the file is {len(data) / 1024 / 1024:.1f} MB",
         )
     upload_name = filename or _upload_name(name, fmt)
