@@ -150,6 +150,13 @@ class _HTTPBase:
         message = _html_message(text) or text.strip()[:500] or response.reason_phrase or "error"
         return cls(message, status_code=status, request_id=request_id, body=decoded)
 
+    def _event(self, sse: Any) -> Any:
+        """One SSE payload; an error event has the API key redacted (servers may echo it)."""
+        payload = _sse_payload(sse)
+        if isinstance(payload, dict) and ("error" in payload or payload.get("type") == "error"):
+            payload = self._redact(payload)
+        return payload
+
     def _redact(self, value: Any) -> Any:
         """``value`` with the API key replaced by ``***`` (servers and proxies may echo it)."""
         key = self.settings.api_key.get_secret_value() if self.settings.api_key else ""
@@ -171,14 +178,14 @@ class _HTTPBase:
                 return self._json(body, response)
             if ctype in ("application/json", "text/html"):
                 raise APIResponseError(
-                    f"expected audio, got {ctype}: {body[:200]!r}",
+                    f"expected audio, got {ctype}: {self._redact(repr(body[:200]))}",
                     request_id=response.headers.get("x-request-id"),
                 )
             return body
         if request.response_format in JSON_FORMATS:
             return self._json(body, response)
         if ctype == "text/html":
-            text = body.decode("utf-8", "replace")
+            text = self._redact(body.decode("utf-8", "replace"))
             raise APIResponseError(
                 _html_message(text)
                 or f"expected {request.response_format} text, got an HTML page: {text[:200]!r}",
@@ -434,7 +441,7 @@ class SyncHTTP(_HTTPBase):
                     from httpx_sse import EventSource
 
                     for sse in EventSource(_CappedText(response)).iter_sse():  # type: ignore[arg-type]
-                        payload = _sse_payload(sse)
+                        payload = self._event(sse)
                         if payload is None:
                             return
                         yield payload
@@ -531,7 +538,7 @@ class AsyncHTTP(_HTTPBase):
                     from httpx_sse import EventSource
 
                     async for sse in EventSource(_CappedText(response)).aiter_sse():  # type: ignore[arg-type]
-                        payload = _sse_payload(sse)
+                        payload = self._event(sse)
                         if payload is None:
                             return
                         yield payload

@@ -321,13 +321,16 @@ class _Handler(socketserver.StreamRequestHandler):
             headers[name.strip().lower()] = value.strip()
         reply = owner._next_reply()
         length = int(headers.get("content-length", "0"))
-        if reply.reset_after is not None:
+        if isinstance(reply, Reply) and reply.reset_after is not None:
             self.rfile.read(min(length, reply.reset_after))
             owner.received.append(Received(method, path, headers, b"", at))
             self._reset()
             return False
         body = self.rfile.read(length) if length else b""
-        owner.received.append(Received(method, path, headers, body, at))
+        received = Received(method, path, headers, body, at)
+        owner.received.append(received)
+        if not isinstance(reply, Reply):  # a function of the request (e.g. echoing a header)
+            reply = reply(received)
         if reply.delay and self._client_gone_within(reply.delay):
             return False
         self._answer(reply)
@@ -391,7 +394,8 @@ class _FaultTCPServer(socketserver.ThreadingTCPServer):
 class FaultServer:
     """A scripted HTTP server on 127.0.0.1; see :class:`Reply`.
 
-    ``script(*replies)`` sets what the next requests get, in order; the last reply repeats.
+    ``script(*replies)`` sets what the next requests get, in order; the last reply repeats. A
+    reply may also be a function of the :class:`Received` request returning a :class:`Reply`.
     ``received`` lists the requests that arrived, ``connections`` how many connections were
     opened, ``active`` how many are still open.
     """
@@ -399,7 +403,9 @@ class FaultServer:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._replies: list[Reply] = [Reply(200, {"content-type": "application/json"}, b"{}")]
+        self._replies: list[Reply | Callable[[Received], Reply]] = [
+            Reply(200, {"content-type": "application/json"}, b"{}")
+        ]
         self.received: list[Received] = []
         self.connections = 0
         self.active = 0
@@ -415,13 +421,13 @@ class FaultServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def script(self, *replies: Reply) -> None:
+    def script(self, *replies: Reply | Callable[[Received], Reply]) -> None:
         with self._lock:
             self._replies = list(replies)
             self.received.clear()
             self.connections = 0
 
-    def _next_reply(self) -> Reply:
+    def _next_reply(self) -> Reply | Callable[[Received], Reply]:
         with self._lock:
             return self._replies.pop(0) if len(self._replies) > 1 else self._replies[0]
 
