@@ -284,37 +284,33 @@ def split_audio(
 
     rate, per_frame = CHUNK_SAMPLE_RATE, _HOP
     chunker = _Chunker(name=name, max_bytes=max_bytes)
-    blocks: list[np.ndarray] = []
-    levels: list[np.ndarray] = []
-    buffered = 0  # samples in `blocks`
-    start = 0  # absolute sample index of blocks[0][0]
-    need = round(reach * rate)
+    need = round(reach * rate)  # cut once this many samples are buffered
+    # One buffer, filled in place and shifted after each cut: no per-block list, no
+    # concatenation, so the peak is about one chunk of samples (plus what encoding needs).
+    capacity = need + round(READ_BLOCK_SECONDS * rate)
+    buf = np.empty(capacity, dtype=np.float32)
+    env = np.empty(-(-capacity // per_frame), dtype=np.float32)  # one level per frame
+    n = frames = 0  # samples and frames held
+    start = 0  # absolute sample index of buf[0]
     for block in iter_blocks(source, sample_rate=rate, block_seconds=READ_BLOCK_SECONDS):
-        blocks.append(block)
-        levels.append(energy_db(block, per_frame))
-        buffered += len(block)
-        while buffered >= need:
-            samples = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
-            db = np.concatenate(levels) if len(levels) > 1 else levels[0]
-            blocks.clear()
-            levels.clear()
+        levels = energy_db(block, per_frame)
+        buf[n : n + len(block)] = block
+        env[frames : frames + len(levels)] = levels
+        n, frames = n + len(block), frames + len(levels)
+        while n >= need:
             cut_frame = choose_cut(
-                db,
+                env[:frames],
                 lo=round((target - window) / FRAME_SECONDS),
                 hi=round(reach / FRAME_SECONDS),
                 target=round(target / FRAME_SECONDS),
             )
             cut = cut_frame * per_frame
-            yield from chunker.emit(samples[:cut], db[:cut_frame], start)
-            blocks.append(samples[cut:].copy())
-            levels.append(db[cut_frame:].copy())
-            del samples, db
-            start += cut
-            buffered = len(blocks[0])
-    if buffered:
-        samples = np.concatenate(blocks)
-        blocks.clear()
-        yield from chunker.emit(samples, np.concatenate(levels), start)
+            yield from chunker.emit(buf[:cut], env[:cut_frame], start)
+            buf[: n - cut] = buf[cut:n]  # numpy copies overlapping slices safely
+            env[: frames - cut_frame] = env[cut_frame:frames]
+            start, n, frames = start + cut, n - cut, frames - cut_frame
+    if n:
+        yield from chunker.emit(buf[:n], env[:frames], start)
 
 
 class _Chunker:
