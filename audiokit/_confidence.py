@@ -40,6 +40,7 @@ segment; ``time_source`` says which (``"word"``, ``"segment"`` or missing).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -188,21 +189,22 @@ class _TextIndex:
         inside[inside] &= pos[inside] < self.run_end[k[inside]]
         return np.where(inside, k, -1)
 
-    def first_nonspace(self, offset: np.ndarray, end: np.ndarray) -> np.ndarray:
-        """First non-space position inside each ``[offset, end)``; -1 where there is none."""
+    def first_nonspace(self, offset: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """First non-space position inside each ``[offset, end)`` and the run it is in; both -1
+        where there is none. One binary search serves both."""
         pos = np.full(len(offset), -1, dtype=np.int64)
+        run = np.full(len(offset), -1, dtype=np.int64)
         located = ~np.isnan(offset) & (end > offset)
-        if located.any() and self.text:
+        if located.any() and len(self.run_start):
             o = offset[located].astype(np.int64)
-            p = o.copy()
-            space = ~self.nonspace[np.minimum(o, len(self.text) - 1)]
-            if space.any():  # skip to the next run
-                k = np.searchsorted(self.run_start, o[space], side="left")
-                starts = np.append(self.run_start, len(self.text))
-                p[space] = starts[k]
-            p[p >= end[located]] = -1
-            pos[located] = p
-        return pos
+            k = np.searchsorted(self.run_start, o, side="right") - 1  # the run at or before o
+            inside = (k >= 0) & (o < self.run_end[np.maximum(k, 0)])
+            k = np.where(inside, k, k + 1)  # on whitespace: the next run
+            p = np.where(inside, o, np.append(self.run_start, len(self.text))[k])
+            found = p < end[located]
+            pos[located] = np.where(found, p, -1)
+            run[located] = np.where(found, k, -1)
+        return pos, run
 
     def last_nonspace(self, offset: np.ndarray, end: np.ndarray) -> np.ndarray:
         """Last non-space position inside each ``[offset, end)``; -1 where there is none."""
@@ -353,34 +355,57 @@ def _shift_clip(
     return off, end
 
 
-def _byte_stream(tokens: list[str], raw: list[Any]) -> tuple[str, np.ndarray, np.ndarray] | None:
-    """Decode the tokens' bytes as one stream: (text, start, end) in characters of that text.
+def _byte_stream(
+    tokens: list[str], raw: Sequence[Any], joined: str, a: np.ndarray, b: np.ndarray
+) -> tuple[str, np.ndarray, np.ndarray] | None:
+    """The token stream decoded from the tokens' bytes: (text, start, end) in its characters.
 
-    A token holding part of a multi-byte character spans that whole character (shared with its
-    neighbour). None when the bytes are not valid UTF-8 as a whole.
+    A token whose text shows U+FFFD holds part of a character split between tokens; only those
+    need their own bytes, every other token's bytes are its UTF-8 encoding, read off ``joined``
+    at once. A token holding part of a character spans that whole character, shared with its
+    neighbour. None when no token is split or the bytes are not valid UTF-8.
     """
-    chunks = [
-        bytes(b) if b is not None else t.encode("utf-8", "surrogatepass")
-        for t, b in zip(tokens, raw, strict=True)
-    ]
+    hits = []
+    k = joined.find("\ufffd")
+    while k >= 0:
+        hits.append(k)
+        k = joined.find("\ufffd", k + 1)
+    if not hits:
+        return None
+    split = np.unique(np.searchsorted(b, np.asarray(hits), side="right"))
+    split = split[[raw[i] is not None for i in split.tolist()]]
+    if not len(split):
+        return None
+    # byte spans of every token in joined.encode(), then the split ones replaced by their bytes
+    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    width = 1 + (cp >= 0x80).astype(np.int64) + (cp >= 0x800) + (cp >= 0x10000)
+    byte_at = np.concatenate(([0], np.cumsum(width)))
+    size = byte_at[b] - byte_at[a]
+    own = [bytes(raw[i]) for i in split.tolist()]
+    size[split] = [len(x) for x in own]
+    encoded = joined.encode("utf-8", "surrogatepass")
+    chunks: list[bytes] = []
+    cursor = 0
+    for i, piece in zip(split.tolist(), own, strict=True):
+        chunks += [encoded[cursor : byte_at[a[i]]], piece]
+        cursor = int(byte_at[b[i]])
+    chunks.append(encoded[cursor:])
     data = b"".join(chunks)
     try:
-        stream = data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    lengths = np.fromiter(map(len, chunks), dtype=np.int64, count=len(chunks))
-    bend = np.cumsum(lengths)
-    bstart = bend - lengths
+    bend = np.cumsum(size)
+    bstart = bend - size
     u8 = np.frombuffer(data, dtype=np.uint8)
-    char_of_byte = np.cumsum((u8 & 0xC0) != 0x80) - 1
-    char_of_byte = np.append(char_of_byte, len(stream))  # position "after the end"
-    a = char_of_byte[bstart]
-    b = np.where(lengths > 0, char_of_byte[np.maximum(bend - 1, 0)] + 1, a)
-    return stream, a, b
+    char_of_byte = np.append(np.cumsum((u8 & 0xC0) != 0x80) - 1, len(text))
+    start = char_of_byte[bstart]
+    stop = np.where(size > 0, char_of_byte[np.maximum(bend - 1, 0)] + 1, start)
+    return text, start, stop
 
 
 def align_tokens(
-    text: str, tokens: list[str], raw: list[Any] | None = None
+    text: str, tokens: list[str], raw: Sequence[Any] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Character offsets ``(offset, end_offset)`` of each token in ``text`` (floats, NaN if lost).
 
@@ -410,7 +435,7 @@ def align_tokens(
         return _shift_clip(a, b, shift, len(text))
     stream = joined
     if raw is not None and any(x is not None for x in raw):
-        decoded = _byte_stream(tokens, raw)
+        decoded = _byte_stream(tokens, raw, joined, a, b)
         if decoded is not None:
             stream, a, b = decoded
             shift = _relate(stream, text)
@@ -431,7 +456,7 @@ def word_spans(text: str, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
 class TokenColumns:
     """The token view's columns as numpy arrays (``_tables.tokens_frame`` wraps them)."""
 
-    token: list[str]
+    token: np.ndarray
     logprob: np.ndarray
     prob: np.ndarray
     bytes: np.ndarray
@@ -470,6 +495,7 @@ class _Structure:
     """Words and segments of a transcript located in its text (shared by both views)."""
 
     index: _TextIndex
+    words_are_runs: bool  # words derived from the text: word i is run i of the index
     word: np.ndarray  # word strings
     w_off: np.ndarray  # float offsets, NaN = not found
     w_end: np.ndarray
@@ -543,6 +569,7 @@ def _structure(t: Transcript) -> _Structure:
             w_speaker[no_speaker] = s_speaker[w_segment[no_speaker]]
     return _Structure(
         index=index,
+        words_are_runs=not t.word_list,
         word=word,
         w_off=w_off,
         w_end=w_end,
@@ -598,7 +625,7 @@ def _segment_of(
     ends = s_end[located]
     order = np.argsort(starts, kind="stable")
     seg_ids, starts, ends = seg_ids[order], starts[order], ends[order]
-    pos = index.first_nonspace(off, end)
+    pos, _ = index.first_nonspace(off, end)
     k = np.searchsorted(starts, pos, side="right") - 1
     ok = (pos >= 0) & (k >= 0)
     ok[ok] &= pos[ok] < ends[k[ok]]
@@ -639,11 +666,11 @@ def _tokens(t: Transcript, st: _Structure) -> TokenColumns:
     lps = t.logprobs
     n = len(lps)
     tokens = list(map(_get_token, lps))
-    raw = list(map(_get_bytes, lps))
+    raw = np.fromiter(map(_get_bytes, lps), dtype=object, count=n)  # the bytes column
     logprob = np.fromiter(map(_get_logprob, lps), dtype=float, count=n)
     offset, end_offset = align_tokens(t.text, tokens, raw)
-    pos = st.index.first_nonspace(offset, end_offset)
-    word_index = _token_words(st, pos)
+    pos, run = st.index.first_nonspace(offset, end_offset)
+    word_index = run if st.words_are_runs else _token_words(st, pos)
     # the word's facts, by a take with a sentinel at -1 (no word)
     segment = np.append(st.w_segment, -1)[word_index]
     start = np.append(st.w_start, np.nan)[word_index]
@@ -661,10 +688,10 @@ def _tokens(t: Transcript, st: _Structure) -> TokenColumns:
         stop[by_seg] = st.s_stop[si]
         time_source[by_seg] = np.where(np.isnan(st.s_start[si]), _NO_TIME, _SEGMENT_TIME)
     return TokenColumns(
-        token=tokens,  # a list: the view makes it a string array in one pass
+        token=_object_array(tokens),  # pandas makes str arrays from ndarrays much faster
         logprob=logprob,
         prob=np.exp(logprob),
-        bytes=_object_array(raw),
+        bytes=raw,
         offset=offset,
         end_offset=end_offset,
         word_index=word_index,
