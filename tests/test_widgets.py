@@ -77,6 +77,17 @@ def test_transcriber_options_follow_model_capabilities():
     assert w.format_options == list(caps.response_formats)
     assert w.response_format == caps.response_formats[0]
     assert w.capabilities == {"logprobs": caps.logprobs, "stream": caps.stream}
+    w.logprobs = w.stream = True
+    w.model = "whisper-1"  # takes neither: unticked
+    assert (w.logprobs, w.stream) == (False, False)
+
+
+def test_what_the_model_cannot_do_is_reported_by_the_library(client, sentence_wav):
+    w = TranscribeWidget(client=client, model="whisper-1", stream=True, audio=sentence_wav)
+    assert w.stream  # kept as asked (e.g. by %transcribe --widget --stream)
+    with pytest.raises(audiokit.ValidationError) as raised:
+        wait(w.run())
+    assert w.error == str(raised.value)
 
 
 def test_transcribe_uploaded_bytes(client, sentence_wav):

@@ -71,6 +71,7 @@ class TranscribeWidget(ClientWidget):
     )
     html = traitlets.Unicode("", help="The transcript's rich display.").tag(sync=True)
     transcript = traitlets.Any(None, allow_none=True, help="The last audiokit.Transcript.")
+    _constructed = False
 
     def __init__(self, *, client: Any = None, **kwargs: Any) -> None:
         import audiokit
@@ -81,17 +82,26 @@ class TranscribeWidget(ClientWidget):
         )
         super().__init__(client=client, **kwargs)
         self._model_changed()
+        self._constructed = True
 
     @traitlets.observe("model")
     def _model_changed(self, change: traitlets.Bunch | None = None) -> None:
         import audiokit
 
+        # A format the model lacks falls back to its first (the menu must show a valid one).
+        # When the model changes, features it lacks are unticked (and greyed out in the front
+        # end); what the caller passed at construction is kept, and the library says if the
+        # model cannot do it.
         formats = list(audiokit.capabilities(self.model).response_formats)
+        flags = _capability_flags(self.model)
         with self.hold_sync():
-            self.capabilities = _capability_flags(self.model)
+            self.capabilities = flags
             self.format_options = formats
             if self.response_format not in formats:
                 self.response_format = formats[0]
+            if self._constructed:
+                self.logprobs = self.logprobs and flags["logprobs"]
+                self.stream = self.stream and flags["stream"]
 
     def run(self) -> Future[Any]:
         """Transcribe ``audio`` with the chosen options; returns the Future of the Transcript."""
@@ -101,7 +111,7 @@ class TranscribeWidget(ClientWidget):
             "language": self.language or None,
             "response_format": self.response_format,
         }
-        if self.logprobs and self.capabilities.get("logprobs"):
+        if self.logprobs:
             options["logprobs"] = True
 
         def work() -> Any:
