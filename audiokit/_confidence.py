@@ -551,7 +551,9 @@ def _structure(t: Transcript) -> _Structure:
         w_probability = np.full(n, np.nan)
         timed = np.zeros(n, dtype=bool)
 
-    w_segment = _segment_of(index, w_off, w_end, s_off, s_end)
+    w_segment = _segment_of(
+        index, w_off, w_end, s_off, s_end, pos=None if t.word_list else index.run_start
+    )
     if len(segs) and t.word_list:  # words not found in the text: place them by time
         lost = (w_segment < 0) & timed
         if lost.any():
@@ -613,9 +615,14 @@ def _glued_extent(
 
 
 def _segment_of(
-    index: _TextIndex, off: np.ndarray, end: np.ndarray, s_off: np.ndarray, s_end: np.ndarray
+    index: _TextIndex,
+    off: np.ndarray,
+    end: np.ndarray,
+    s_off: np.ndarray,
+    s_end: np.ndarray,
+    pos: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Segment index of each span (by its first non-space character), -1 if none."""
+    """Segment index of each span (by its first non-space character ``pos``), -1 if none."""
     out = np.full(len(off), -1, dtype=np.int64)
     located = ~np.isnan(s_off)
     if not located.any() or not len(off):
@@ -625,7 +632,8 @@ def _segment_of(
     ends = s_end[located]
     order = np.argsort(starts, kind="stable")
     seg_ids, starts, ends = seg_ids[order], starts[order], ends[order]
-    pos, _ = index.first_nonspace(off, end)
+    if pos is None:
+        pos, _ = index.first_nonspace(off, end)
     k = np.searchsorted(starts, pos, side="right") - 1
     ok = (pos >= 0) & (k >= 0)
     ok[ok] &= pos[ok] < ends[k[ok]]
