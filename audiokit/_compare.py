@@ -154,6 +154,7 @@ def align_words(
 @dataclass
 class _Side:
     words: list[str]
+    rows: np.ndarray  # each word's row in the transcript's .words
     confidence: np.ndarray
     start: np.ndarray
     end: np.ndarray
@@ -167,12 +168,21 @@ def _side(value: Any, param: str) -> _Side:
 
     if isinstance(value, Transcript):
         cols = word_columns(value)
-        return _Side(cols.word.tolist(), cols.confidence, cols.start, cols.end)
+        keep = np.ones(len(cols.word), dtype=bool)
+        if value.speakers and (cols.segment >= 0).any():
+            keep = cols.segment >= 0  # diarized text: drop the "A:" labels between turns
+        return _Side(
+            cols.word[keep].tolist(),
+            np.flatnonzero(keep),
+            cols.confidence[keep],
+            cols.start[keep],
+            cols.end[keep],
+        )
     if isinstance(value, str):
         index = _TextIndex.of(value)
         words = index.run_words().tolist()
         nan = np.full(len(words), np.nan)
-        return _Side(words, nan, nan, nan)
+        return _Side(words, np.arange(len(words)), nan, nan, nan)
     raise InvalidTypeError(param, value, "a Transcript or a str")
 
 
@@ -349,10 +359,11 @@ def compare(
     op = np.array([s[0] for s in script], dtype=object)
     ri = np.array([s[1] for s in script], dtype=np.int64)
     hi = np.array([s[2] for s in script], dtype=np.int64)
-    ref_src_a = np.append(np.asarray(ref_src, dtype=np.int64), -1)
-    hyp_src_a = np.append(np.asarray(hyp_src, dtype=np.int64), -1)
-    ref_index = ref_src_a[ri] if n else np.empty(0, dtype=np.int64)
-    hyp_index = hyp_src_a[hi] if n else np.empty(0, dtype=np.int64)
+    # position in the normalised words -> position in the side's words (-1: none)
+    ref_pos = np.append(np.asarray(ref_src, dtype=np.int64), -1)[ri] if n else ri
+    hyp_pos = np.append(np.asarray(hyp_src, dtype=np.int64), -1)[hi] if n else hi
+    ref_index = np.append(ref.rows, -1)[ref_pos] if n else ri
+    hyp_index = np.append(hyp.rows, -1)[hyp_pos] if n else hi
 
     def pick(values: list[Any] | np.ndarray, index: np.ndarray, missing: Any) -> np.ndarray:
         arr = np.append(np.asarray(values, dtype=object), missing)
@@ -364,16 +375,16 @@ def compare(
     alignment = pd.DataFrame(
         {
             "op": pd.Categorical(op, categories=list(OPS)),
-            "ref_word": pick(ref.words, ref_index, None),
-            "hyp_word": pick(hyp.words, hyp_index, None),
+            "ref_word": pick(ref.words, ref_pos, None),
+            "hyp_word": pick(hyp.words, hyp_pos, None),
             "ref_norm": pick(ref_norm, ri, None),
             "hyp_norm": pick(hyp_norm, hi, None),
             "ref_index": pd.arrays.IntegerArray(ref_index, ref_index < 0),
             "hyp_index": pd.arrays.IntegerArray(hyp_index, hyp_index < 0),
-            "hyp_confidence": pick_float(hyp.confidence, hyp_index),
-            "ref_confidence": pick_float(ref.confidence, ref_index),
-            "hyp_start": pick_float(hyp.start, hyp_index),
-            "hyp_end": pick_float(hyp.end, hyp_index),
+            "hyp_confidence": pick_float(hyp.confidence, hyp_pos),
+            "ref_confidence": pick_float(ref.confidence, ref_pos),
+            "hyp_start": pick_float(hyp.start, hyp_pos),
+            "hyp_end": pick_float(hyp.end, hyp_pos),
         }
     )
     counts = {name: int((op == name).sum()) for name in OPS}

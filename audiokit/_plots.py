@@ -56,6 +56,11 @@ def plot_confidence(
     if timed:
         x = (start + end) / 2
         xlabel = "time (s)"
+        if by == "token":  # tokens of one word share its times: spread them across it
+            word = frame["word_index"].fillna(-1).to_numpy(dtype=np.int64)
+            rank = frame.groupby(word).cumcount().to_numpy()
+            count = frame.groupby(word)["token"].transform("size").to_numpy()
+            x = np.where(word >= 0, start + (end - start) * (rank + 0.5) / count, x)
     else:
         x = np.arange(len(frame), dtype=float)
         xlabel = f"{by} number"

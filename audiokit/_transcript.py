@@ -19,6 +19,10 @@ from ._errors import APIResponseError, ValidationError
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
+
+    from ._compare import Comparison
+    from ._highlight import HighlightedTranscript
 
 __all__ = ["Segment", "TokenLogprob", "Transcript", "Usage", "Word"]
 
@@ -339,7 +343,8 @@ class Transcript:
         -------
         pandas.DataFrame
             One row per span: ``text``, ``offset``/``end_offset`` (characters in ``.text``),
-            ``start``/``end`` (seconds, NaN when unknown), ``confidence`` (lowest in the span),
+            ``start``/``end`` (seconds: word timestamps when the transcript has them, else the
+            segment's, else NaN), ``confidence`` (lowest in the span),
             ``mean_confidence``, ``n`` (words or tokens), ``first``/``last`` (rows of ``.words``
             or ``.tokens``) and ``speaker``. A speaker change ends a span.
 
@@ -352,7 +357,9 @@ class Transcript:
 
         return low_confidence(self, threshold, by)
 
-    def plot_confidence(self, by: str = "word", threshold: float = 0.5, ax: Any = None) -> Any:
+    def plot_confidence(
+        self, by: str = "word", threshold: float = 0.5, ax: Axes | None = None
+    ) -> Axes:
         """Plot word (or token) confidence along the transcript; returns the matplotlib Axes.
 
         The x axis is time when every word has a timestamp, else the word's position. The
@@ -366,8 +373,8 @@ class Transcript:
         return plot_confidence(self, by, threshold, ax)
 
     def plot_confidence_histogram(
-        self, ax: Any = None, *, by: str = "word", threshold: float = 0.5, bins: int = 20
-    ) -> Any:
+        self, ax: Axes | None = None, *, by: str = "word", threshold: float = 0.5, bins: int = 20
+    ) -> Axes:
         """Histogram of word (or token) confidence, bins below ``threshold`` in red.
 
         Returns the matplotlib Axes. The y axis turns logarithmic when most values pile up
@@ -377,7 +384,7 @@ class Transcript:
 
         return plot_confidence_histogram(self, ax, by=by, threshold=threshold, bins=bins)
 
-    def highlight(self, threshold: float | None = None) -> Any:
+    def highlight(self, threshold: float | None = None) -> HighlightedTranscript:
         """The transcript with each word's background showing its confidence (HTML in notebooks).
 
         With ``threshold`` only words below it are highlighted. Hover a word for its
@@ -387,7 +394,7 @@ class Transcript:
 
         return HighlightedTranscript(self, threshold)
 
-    def compare(self, reference: Transcript | str) -> Any:
+    def compare(self, reference: Transcript | str) -> Comparison:
         """Word alignment and WER of this transcript against ``reference``; see
         :func:`audiokit.compare`."""
         from ._compare import compare

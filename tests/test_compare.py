@@ -4,6 +4,8 @@ against jiwer, and the hypothesis' confidence carried into the alignment."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import jiwer
 import numpy as np
@@ -182,6 +184,18 @@ def test_two_transcripts_carry_both_confidences() -> None:
     a = c.alignment
     assert a["ref_confidence"].tolist()[:2] == pytest.approx([math.exp(-0.01), math.exp(-1.2)])
     assert a["hyp_confidence"].dropna().tolist() == pytest.approx([math.exp(-0.1)] * 4)
+
+
+def test_diarized_labels_are_not_words(reference: Callable[[str], Any]) -> None:
+    """The "Agent:" labels in a diarized transcript's text are not part of what was said."""
+    t = Transcript.from_response(reference("transcription_diarized_json.json"), "diarized_json")
+    said = " ".join(s.text for s in t.segment_list)
+    c = audiokit.compare(t, said)
+    assert counts(c) == (len(said.split()), 0, 0, 0)
+    rows = c.alignment["hyp_index"].tolist()
+    words = t.words["word"]
+    assert [words[i] for i in rows] == said.split()
+    assert "Agent:" not in words[rows].tolist() and words[0] == "Agent:"
 
 
 def test_bad_arguments() -> None:

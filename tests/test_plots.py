@@ -86,6 +86,18 @@ def test_plot_confidence_by_token_without_times_uses_positions() -> None:
     assert [text.get_text() for text in ax.texts] == ["Siobhan"]  # exp(-2.3) = 0.10
 
 
+def test_token_plot_spreads_a_words_tokens_over_its_time() -> None:
+    pieces = (TokenLogprob("Nke", -0.1), TokenLogprob("chi", -1.0), TokenLogprob(" ok", -0.2))
+    t = Transcript(
+        text="Nkechi ok",
+        logprobs=pieces,
+        word_list=(Word("Nkechi", 1.0, 2.0), Word("ok", 2.0, 2.4)),
+    )
+    ax = t.plot_confidence(by="token")
+    np.testing.assert_allclose(data_line(ax).get_xdata(), [1.25, 1.75, 2.2])
+    assert ax.get_xlabel() == "time (s)"
+
+
 def test_plot_confidence_labels_only_the_least_confident() -> None:
     from audiokit._plots import plot_confidence
 
