@@ -71,7 +71,7 @@ class ClientWidget(anywidget.AnyWidget):
         if self._client is None:
             import audiokit
 
-            self._client = audiokit.Client()
+            self._client = audiokit.default_client()  # honours audiokit.configure()
         return self._client
 
     def _update(self, **changes: Any) -> None:
