@@ -58,6 +58,11 @@ class ClientWidget(anywidget.AnyWidget):
     # Incremented by the front end's main button: a click crossing as a trait change.
     _requests = traitlets.Int(0).tag(sync=True)
 
+    def __repr__(self) -> str:
+        # What saved notebooks (and GitHub) show in place of the live widget.
+        state = "busy" if self.busy else f"error: {self.error}" if self.error else "ready"
+        return f"{type(self).__name__}({state}): an interactive audiokit widget"
+
     def __init__(self, *, client: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._client = client
