@@ -48,7 +48,8 @@ WORDS = [
 def make_transcript(n_tokens: int, *, seed: int = 0, variant: str = "exact") -> Transcript:
     """~n_tokens tokens: words cut into 1-3 pieces, some commas, 40 timed segments.
 
-    ``variant``: "exact" (tokens add up to the text), "stripped" (the text is stripped),
+    ``variant``: "exact" (tokens add up to the text), "json" (the same without segments: the
+    shape of the API's json+logprobs), "stripped" (the text is stripped),
     "split" (every "é" split into two byte tokens, as BPE does), "edited" (every 500th word of
     the text changed, so tokens must be searched for).
     """
@@ -92,6 +93,8 @@ def make_transcript(n_tokens: int, *, seed: int = 0, variant: str = "exact") -> 
     segments = tuple(
         Segment(id=i, start=10.0 * i, end=10.0 * (i + 1), text=s) for i, s in enumerate(seg_texts)
     )
+    if variant == "json":
+        segments = ()
     return Transcript(text=text, logprobs=records, segment_list=segments)
 
 
@@ -122,7 +125,7 @@ def interleaved(fns: dict[str, Callable[[], object]], rounds: int) -> dict[str, 
 
 def main(n: int = 100_000, rounds: int = 15) -> None:
     print(f"{n:,} tokens, CPU time, best of {rounds} interleaved rounds")
-    for variant in ("exact", "stripped", "split", "edited"):
+    for variant in ("exact", "json", "stripped", "split", "edited"):
         t = make_transcript(n, variant=variant)
         frame = tokens_frame(t)
         ready = {c: frame[c].array for c in TOKEN_COLUMNS}
