@@ -75,9 +75,9 @@ def _demo(args: argparse.Namespace) -> int:
     transcript = client.transcribe(audio_path, logprobs=True)
     print(f"\ntranscript: {transcript.text}\n")
     words = transcript.words
-    print("least confident words:")
-    print(words.nsmallest(5, "confidence").to_string(index=False) if "confidence" in words
-          else transcript.tokens.nsmallest(5, "prob").to_string(index=False))  # fmt: skip
+    print("least confident words (confidence = the lowest token probability in the word):")
+    columns = ["word", "confidence", "prob_mean", "offset"]
+    print(words.nsmallest(5, "confidence")[columns].to_string(index=False))
     timed = client.transcribe(audio_path, model="whisper-1", response_format="verbose_json",
                               timestamp_granularities=["word", "segment"])  # fmt: skip
     subtitles = timed.save(out / "demo.srt")
