@@ -89,7 +89,8 @@ def _logprobs(data: Mapping[str, Any]) -> tuple[TokenLogprob, ...]:
     items = data.get("logprobs") or []
     if not isinstance(items, list):
         raise APIResponseError(f"logprobs must be a list, got {type(items).__name__}")
-    return tuple(TokenLogprob.from_dict(lp) for lp in items if isinstance(lp, Mapping))
+    # dict first: JSON gives dicts, and the Mapping ABC check alone is slow
+    return tuple(TokenLogprob.from_dict(lp) for lp in items if isinstance(lp, (dict, Mapping)))
 
 
 def _raise_error_event(data: Mapping[str, Any]) -> None:
@@ -116,7 +117,7 @@ def parse_transcript_event(data: Any) -> TranscriptEvent | None:
     APIStatusError
         For an ``error`` event sent by the server.
     """
-    if not isinstance(data, Mapping):
+    if not isinstance(data, (dict, Mapping)):
         raise APIResponseError(f"stream event is not a JSON object: {str(data)[:120]!r}")
     kind = data.get("type")
     try:

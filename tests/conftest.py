@@ -121,7 +121,7 @@ def encode_audio(
 
         return encode(x, rate, fmt)
     if fmt == "m4a":
-        return _with_av(x, 48_000 if rate not in (44_100, 48_000) else rate, "ipod", "aac")
+        return _with_av(_resample_48k(x, rate), 48_000, "ipod", "aac")
     if fmt == "webm":
         return _with_av(_resample_48k(x, rate), 48_000, "webm", "libopus")
     raise ValueError(fmt)

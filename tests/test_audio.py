@@ -5,6 +5,7 @@ input becomes an upload with a proper name and type, and arrays are encoded loss
 
 from __future__ import annotations
 
+import contextlib
 import io
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 from conftest import encode_audio, tone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from audiokit import AudioError, AudioFile, InvalidTypeError, Speech
 from audiokit._audio import sniff_format, to_audio_file
@@ -258,3 +261,68 @@ def test_text_mode_files_and_wrong_types(tmp_path: Path) -> None:
 def test_audio_file_repr_never_dumps_bytes(wav_bytes: bytes) -> None:
     text = repr(to_audio_file(wav_bytes))
     assert text == f"AudioFile('audio.wav', wav, {len(wav_bytes):,} bytes)"
+
+
+# -- the pre-upload check ---------------------------------------------------------------------
+
+
+def _wav(x: np.ndarray, rate: int = 16_000, subtype: str = "PCM_16") -> bytes:
+    buf = io.BytesIO()
+    sf.write(buf, x, rate, format="WAV", subtype=subtype)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("subtype", ["PCM_16", "PCM_24", "PCM_32", "PCM_U8", "FLOAT", "DOUBLE"])
+def test_sound_only_at_the_very_end_is_found(subtype: str) -> None:
+    from audiokit._requests import check_audio
+
+    x = np.zeros(16_000 * 60, np.float32)
+    x[-100:] = 0.5  # 60 s of silence, then 6 ms of sound
+    assert check_audio(to_audio_file(_wav(x, subtype=subtype))) == 60.0
+    with pytest.raises(AudioError, match="silent"):
+        check_audio(to_audio_file(_wav(np.zeros(16_000, np.float32), subtype=subtype)))
+
+
+@pytest.mark.parametrize("kind", ["flac", "mp3", "ogg", "m4a", "webm"])
+def test_compressed_audio_is_checked_and_timed(kind: str) -> None:
+    from audiokit._requests import check_audio
+
+    duration = check_audio(to_audio_file(encode_audio(kind, 3.0)))
+    assert duration is not None and abs(duration - 3.0) < 0.1
+    with pytest.raises(AudioError, match="silent"):
+        check_audio(to_audio_file(encode_audio(kind, 1.0, silent=True)))
+
+
+def test_out_of_phase_stereo_is_not_silent() -> None:
+    from audiokit._requests import check_audio
+
+    x = tone(1.0)
+    assert check_audio(to_audio_file(_wav(np.stack([x, -x], axis=1)))) == 1.0
+
+
+def test_wav_layout_matches_libsndfile() -> None:
+    from audiokit._codec import wav_layout
+
+    x = np.random.default_rng(2).uniform(-0.9, 0.9, (1234, 2)).astype(np.float32)
+    for subtype, dtype in [("PCM_16", "int16"), ("PCM_32", "int32"), ("FLOAT", "float32"),
+                           ("DOUBLE", "float64")]:  # fmt: skip
+        data = _wav(x, 22_050, subtype)
+        layout = wav_layout(data)
+        assert (layout.rate, layout.channels, layout.frames) == (22_050, 2, 1234)
+        expected, _ = sf.read(io.BytesIO(data), dtype=dtype)
+        np.testing.assert_array_equal(layout.samples(data).reshape(-1, 2), expected)
+    assert wav_layout(_wav(x, subtype="PCM_24")) is None  # libsndfile's job
+    assert wav_layout(_wav(x)[:100]).frames == (100 - 44) // 4  # truncated: what is there
+
+
+@given(st.binary(max_size=200), st.binary(max_size=64))
+def test_wav_layout_and_the_check_on_arbitrary_bytes(tail: bytes, fmt: bytes) -> None:
+    from audiokit._codec import wav_layout
+    from audiokit._requests import check_audio
+
+    data = b"RIFF\x00\x00\x00\x00WAVEfmt " + fmt + b"data" + tail
+    layout = wav_layout(data)
+    if layout is not None:
+        assert layout.samples(data).size == layout.frames * layout.channels
+    with contextlib.suppress(AudioError):
+        check_audio(AudioFile("x.wav", data, "wav"))
