@@ -160,12 +160,15 @@ def main() -> None:
             r.raise_for_status()
             return r.content
 
-        rows.append(run_sync("transcribe wav (sync)", lambda: client.transcribe(wav, model=model),
-                             raw_transcribe(wav, "audio.wav", "audio/wav"), n, rounds))  # fmt: skip
-        rows.append(run_sync("transcribe mp3 (sync)", lambda: client.transcribe(mp3, model=model),
-                             raw_transcribe(mp3, "audio.mp3", "audio/mpeg"), n, rounds))  # fmt: skip
-        rows.append(run_sync("speak wav (sync)",
-                             lambda: client.speak(text, response_format="wav"), raw_speak, n, rounds))  # fmt: skip
+        sync_cases = [
+            ("transcribe wav (sync)", lambda: client.transcribe(wav, model=model),
+             raw_transcribe(wav, "audio.wav", "audio/wav")),
+            ("transcribe mp3 (sync)", lambda: client.transcribe(mp3, model=model),
+             raw_transcribe(mp3, "audio.mp3", "audio/mpeg")),
+            ("speak wav (sync)", lambda: client.speak(text, response_format="wav"), raw_speak),
+        ]  # fmt: skip
+        for label, ours, bare in sync_cases:
+            rows.append(run_sync(label, ours, bare, n, rounds))
         client.close()
         raw.close()
 
@@ -191,10 +194,12 @@ def main() -> None:
                 r.raise_for_status()
                 return r.content
 
-            rows.append(await run_async("transcribe wav (async)",
-                                        lambda: aclient.transcribe(wav, model=model), raw_t, n, rounds))  # fmt: skip
-            rows.append(await run_async("speak wav (async)",
-                                        lambda: aclient.speak(text, response_format="wav"), raw_s, n, rounds))  # fmt: skip
+            async_cases = [
+                ("transcribe wav (async)", lambda: aclient.transcribe(wav, model=model), raw_t),
+                ("speak wav (async)", lambda: aclient.speak(text, response_format="wav"), raw_s),
+            ]
+            for label, ours_a, bare_a in async_cases:
+                rows.append(await run_async(label, ours_a, bare_a, n, rounds))
             await aclient.aclose()
             await araw.aclose()
 
