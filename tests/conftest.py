@@ -1,7 +1,8 @@
 """Shared fixtures for the test suite.
 
 - ``_isolated_env`` (autouse): no test sees the developer's ``OPENAI_*`` / ``AUDIOKIT_*``
-  variables, so a real API key can never be used by accident and the backend choice is explicit.
+  variables, so a real API key can never be used by accident and the backend choice is explicit;
+  ``AUDIOKIT_CACHE_DIR`` points to a fresh directory per test.
 - ``reference``: the API reference's example responses (``tests/fixtures/reference``).
 - ``make_audio``: real audio files (wav, flac, mp3, ogg, opus, m4a, webm) made with soundfile
   and PyAV from a generated tone, or silence.
@@ -64,9 +65,13 @@ ENV_VARS = (
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
+    # Transcript caches go to a fresh directory per test, never the user's ~/.cache.
+    monkeypatch.setenv("AUDIOKIT_CACHE_DIR", str(tmp_path_factory.mktemp("audiokit-cache")))
 
 
 # -- audio ------------------------------------------------------------------------------------
