@@ -810,11 +810,13 @@ def test_live_captions_widget_shows_refused_settings_as_one_line(client: audioki
 
 def test_transcribe_magic_live(recording: Recording, tmp_path: Path) -> None:
     from IPython.core.error import UsageError
+    from IPython.terminal.interactiveshell import TerminalInteractiveShell
     from IPython.testing.globalipapp import start_ipython
 
     from audiokit.widgets import LiveCaptionsWidget
 
-    ip = start_ipython()
+    start_ipython()  # creates the process-wide test shell once (later calls return None)
+    ip = TerminalInteractiveShell.instance()
     ip.run_line_magic("load_ext", "audiokit")
     path = tmp_path / "talk.wav"
     sf.write(path, recording.samples, RATE, subtype="PCM_16")

@@ -17,7 +17,8 @@ import sys
 import jiwer
 import pytest
 from IPython.core.error import UsageError
-from IPython.testing.globalipapp import get_ipython
+from IPython.terminal.interactiveshell import TerminalInteractiveShell
+from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
 import audiokit
@@ -39,7 +40,8 @@ def wer(reference: str, hypothesis: str) -> float:
 
 @pytest.fixture(scope="module")
 def ip():
-    shell = get_ipython()  # the process-wide test shell (start_ipython gives None twice)
+    start_ipython()  # creates the process-wide test shell once (later calls return None)
+    shell = TerminalInteractiveShell.instance()
     # ipykernel sends every mime type; the terminal default is text/plain only.
     shell.display_formatter.active_types = shell.display_formatter.format_types
     audiokit.configure(backend="local")
