@@ -54,11 +54,19 @@ def main(argv: list[str] | None = None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from ._server import serve
 
-    print(f"audiokit: serving the local engine on http://{args.host}:{args.port}/v1 — point a "
-          f"notebook at it with  OPENAI_BASE_URL=http://{args.host}:{args.port}/v1  "
-          "(any OPENAI_API_KEY unless --api-key is set)", file=sys.stderr)  # fmt: skip
-    serve(args.host, args.port, api_key=args.api_key, whisper_model=args.whisper_model,
-          piper_voice=args.piper_voice)  # fmt: skip
+    print(
+        f"audiokit: serving the local engine on http://{args.host}:{args.port}/v1 — point a "
+        f"notebook at it with  OPENAI_BASE_URL=http://{args.host}:{args.port}/v1  "
+        "(any OPENAI_API_KEY unless --api-key is set)",
+        file=sys.stderr,
+    )
+    serve(
+        args.host,
+        args.port,
+        api_key=args.api_key,
+        whisper_model=args.whisper_model,
+        piper_voice=args.piper_voice,
+    )
     return 0
 
 
@@ -78,8 +86,12 @@ def _demo(args: argparse.Namespace) -> int:
     print("least confident words (confidence = the lowest token probability in the word):")
     columns = ["word", "confidence", "prob_mean", "offset"]
     print(words.nsmallest(5, "confidence")[columns].to_string(index=False))
-    timed = client.transcribe(audio_path, model="whisper-1", response_format="verbose_json",
-                              timestamp_granularities=["word", "segment"])  # fmt: skip
+    timed = client.transcribe(
+        audio_path,
+        model="whisper-1",
+        response_format="verbose_json",
+        timestamp_granularities=["word", "segment"],
+    )
     subtitles = timed.save(out / "demo.srt")
     print(f"\nsubtitles -> {subtitles}\n{timed.to_srt()}")
     from ._compare import compare
@@ -94,8 +106,9 @@ def _transcribe(args: argparse.Namespace) -> int:
 
     client = audiokit.Client()
     for name in args.files:
-        transcript = client.transcribe(name, model=args.model, response_format=args.response_format,
-                                       language=args.language)  # fmt: skip
+        transcript = client.transcribe(
+            name, model=args.model, response_format=args.response_format, language=args.language
+        )
         if args.response_format in ("srt", "vtt"):
             print(transcript.to_srt() if args.response_format == "srt" else transcript.to_vtt())
         else:

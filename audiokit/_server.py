@@ -33,16 +33,19 @@ def create_app(local_app: Any = None) -> Any:
     async def endpoint(request: Request) -> Response:
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            error = LocalResponse.error(413, "the upload is over the 25 MB limit", param="file",
-                                        code="file_too_large")  # fmt: skip
+            error = LocalResponse.error(
+                413, "the upload is over the 25 MB limit", param="file", code="file_too_large"
+            )
             return Response(error.body, status_code=413, headers=error.headers)
         body = await request.body()
-        local = await run_in_threadpool(app_impl.handle, request.method, request.url.path,
-                                        dict(request.headers), body)  # fmt: skip
+        local = await run_in_threadpool(
+            app_impl.handle, request.method, request.url.path, dict(request.headers), body
+        )
         if isinstance(local.body, bytes):
             return Response(local.body, status_code=local.status, headers=local.headers)
-        return StreamingResponse(iterate_in_threadpool(local.body), status_code=local.status,
-                                 headers=local.headers)  # fmt: skip
+        return StreamingResponse(
+            iterate_in_threadpool(local.body), status_code=local.status, headers=local.headers
+        )
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "engine": "audiokit-local"})
@@ -55,9 +58,15 @@ def create_app(local_app: Any = None) -> Any:
     return Starlette(routes=routes)
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, *, api_key: str | None = None,
-          whisper_model: str | None = None, piper_voice: str | None = None,
-          log_level: str = "info") -> None:  # fmt: skip
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    api_key: str | None = None,
+    whisper_model: str | None = None,
+    piper_voice: str | None = None,
+    log_level: str = "info",
+) -> None:
     """Run the server in the foreground until interrupted."""
     import uvicorn
 

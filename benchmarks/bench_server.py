@@ -31,9 +31,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=8)
     args = parser.parse_args()
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "audiokit", "serve", "--port", str(port),
-                             "--host", "127.0.0.1"],
-                            stderr=subprocess.DEVNULL, env={**os.environ, "HF_HUB_OFFLINE": "1"})  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "audiokit", "serve", "--port", str(port), "--host", "127.0.0.1"],
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):

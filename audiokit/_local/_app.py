@@ -54,8 +54,15 @@ class LocalResponse:
         return cls(status, {"content-type": "application/json"}, json.dumps(data).encode())
 
     @classmethod
-    def error(cls, status: int, message: str, *, type: str = "invalid_request_error",
-              param: str | None = None, code: str | None = None) -> LocalResponse:  # fmt: skip
+    def error(
+        cls,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+    ) -> LocalResponse:
         body = {"error": {"message": message, "type": type, "param": param, "code": code}}
         return cls.json(body, status)
 
@@ -127,8 +134,11 @@ class LocalApp:
                 return LocalResponse.error(405, f"method {method} not allowed on {path}")
             return LocalResponse.error(404, f"unknown route {method} {path}", code="unknown_url")
         if self._api_key is not None and headers.get("authorization") != f"Bearer {self._api_key}":
-            return LocalResponse.error(401, "Incorrect or missing API key for this audiokit server.",
-                                       code="invalid_api_key")  # fmt: skip
+            return LocalResponse.error(
+                401,
+                "Incorrect or missing API key for this audiokit server.",
+                code="invalid_api_key",
+            )
         try:
             return route(headers, body)
         except HTTPProblem as problem:
@@ -140,8 +150,9 @@ class LocalApp:
             return LocalResponse.error(400, str(exc), param=exc.param, code=code)
         except Exception as exc:  # a bug or an engine failure: an API-shaped 500, logged
             logger.exception("local engine failed on %s %s", method, path)
-            return LocalResponse.error(500, f"the local engine failed: {type(exc).__name__}: {exc}",
-                                       type="server_error")  # fmt: skip
+            return LocalResponse.error(
+                500, f"the local engine failed: {type(exc).__name__}: {exc}", type="server_error"
+            )
 
     def _models(self, headers: Mapping[str, str], body: bytes) -> LocalResponse:
         names = list(TRANSCRIPTION_MODELS) + list(SPEECH_MODELS)
@@ -157,29 +168,41 @@ class LocalApp:
         names = fields.pop("known_speaker_names", None)
         refs = fields.pop("known_speaker_references", None)
         request = transcription_request(
-            file, model=_required(fields, "model"), language=fields.get("language"),
-            prompt=fields.get("prompt"), response_format=fields.get("response_format", "json"),
+            file,
+            model=_required(fields, "model"),
+            language=fields.get("language"),
+            prompt=fields.get("prompt"),
+            response_format=fields.get("response_format", "json"),
             temperature=_float(fields, "temperature"),
             timestamp_granularities=fields.get("timestamp_granularities"),
-            include=fields.get("include"), chunking_strategy=fields.get("chunking_strategy"),
-            known_speaker_names=names, known_speaker_references=refs,
-            languages=fields.get("languages"), keywords=fields.get("keywords"),
-            stream=_bool(fields, "stream"))  # fmt: skip
+            include=fields.get("include"),
+            chunking_strategy=fields.get("chunking_strategy"),
+            known_speaker_names=names,
+            known_speaker_references=refs,
+            languages=fields.get("languages"),
+            keywords=fields.get("keywords"),
+            stream=_bool(fields, "stream"),
+        )
         fmt = request.response_format or "json"
         if fmt == "diarized_json" or names:
-            raise UnsupportedError("response_format" if fmt == "diarized_json" else "known_speaker_names",
-                                   fmt if fmt == "diarized_json" else names,
-                                   "json, text, srt, verbose_json, vtt offline",
-                                   reason="speaker diarization is not available in the offline "
-                                   "engine (it needs the API's gpt-4o-transcribe-diarize)")  # fmt: skip
+            raise UnsupportedError(
+                "response_format" if fmt == "diarized_json" else "known_speaker_names",
+                fmt if fmt == "diarized_json" else names,
+                "json, text, srt, verbose_json, vtt offline",
+                reason="speaker diarization is not available in the offline "
+                "engine (it needs the API's gpt-4o-transcribe-diarize)",
+            )
         return self._run_whisper(request, file, task="transcribe")
 
     def _translations(self, headers: Mapping[str, str], body: bytes) -> LocalResponse:
         fields, file = _parse_form(headers, body)
-        request = translation_request(file, model=_required(fields, "model"),
-                                      prompt=fields.get("prompt"),
-                                      response_format=fields.get("response_format", "json"),
-                                      temperature=_float(fields, "temperature"))  # fmt: skip
+        request = translation_request(
+            file,
+            model=_required(fields, "model"),
+            prompt=fields.get("prompt"),
+            response_format=fields.get("response_format", "json"),
+            temperature=_float(fields, "temperature"),
+        )
         return self._run_whisper(request, file, task="translate")
 
     def _run_whisper(self, request: Any, file: bytes, *, task: str) -> LocalResponse:
@@ -196,13 +219,21 @@ class LocalApp:
         granularities = params.get("timestamp_granularities") or []
         want_logprobs = "logprobs" in (params.get("include") or [])
         segments = engine.transcribe(
-            samples, language=language, prompt=params.get("prompt"),
-            temperature=float(params.get("temperature", 0.0)), word_timestamps="word" in granularities,
-            task=task, logprobs=want_logprobs or request.stream)  # fmt: skip
+            samples,
+            language=language,
+            prompt=params.get("prompt"),
+            temperature=float(params.get("temperature", 0.0)),
+            word_timestamps="word" in granularities,
+            task=task,
+            logprobs=want_logprobs or request.stream,
+        )
         builder = _TranscriptBuilder(request, duration, task, want_logprobs)
         if request.stream:
-            return LocalResponse(200, {"content-type": "text/event-stream", "cache-control": "no-cache"},
-                                 builder.sse(segments))  # fmt: skip
+            return LocalResponse(
+                200,
+                {"content-type": "text/event-stream", "cache-control": "no-cache"},
+                builder.sse(segments),
+            )
         transcript = builder.build(segments)
         body = transcript.to_response(request.response_format or "json")
         if isinstance(body, str):
@@ -220,29 +251,51 @@ class LocalApp:
             ) from None
         if not isinstance(data, dict):
             raise HTTPProblem(LocalResponse.error(400, "the request body must be a JSON object"))
-        unknown = set(data) - {"model", "input", "voice", "instructions", "response_format",
-                               "speed", "stream_format"}  # fmt: skip
+        unknown = set(data) - {
+            "model",
+            "input",
+            "voice",
+            "instructions",
+            "response_format",
+            "speed",
+            "stream_format",
+        }
         if unknown:
-            raise ValidationError(sorted(unknown)[0], data[sorted(unknown)[0]],
-                                  "model, input, voice, instructions, response_format, speed, "
-                                  "stream_format", reason="unknown parameter")  # fmt: skip
+            raise ValidationError(
+                sorted(unknown)[0],
+                data[sorted(unknown)[0]],
+                "model, input, voice, instructions, response_format, speed, stream_format",
+                reason="unknown parameter",
+            )
         for name in ("model", "input", "voice"):
             _required(data, name)
-        request = speech_request(data["input"], model=data["model"], voice=data["voice"],
-                                 instructions=data.get("instructions"),
-                                 response_format=data.get("response_format", "mp3"),
-                                 speed=data.get("speed"), stream_format=data.get("stream_format"))  # fmt: skip
+        request = speech_request(
+            data["input"],
+            model=data["model"],
+            voice=data["voice"],
+            instructions=data.get("instructions"),
+            response_format=data.get("response_format", "mp3"),
+            speed=data.get("speed"),
+            stream_format=data.get("stream_format"),
+        )
         voice = request.json["voice"] if request.json else None
         if isinstance(voice, dict):
-            raise UnsupportedError("voice", voice, ", ".join(("alloy", "ash", "coral", "…")),
-                                   reason="custom voices are not available offline; every "
-                                   "built-in voice name uses the local Piper voice")  # fmt: skip
+            raise UnsupportedError(
+                "voice",
+                voice,
+                ", ".join(("alloy", "ash", "coral", "…")),
+                reason="custom voices are not available offline; every "
+                "built-in voice name uses the local Piper voice",
+            )
         fmt = request.response_format or "mp3"
         speed = float(request.json.get("speed", 1.0)) if request.json else 1.0
         text = data["input"]
         if request.stream:
-            return LocalResponse(200, {"content-type": "text/event-stream", "cache-control": "no-cache"},
-                                 self._speech_sse(text, fmt, speed))  # fmt: skip
+            return LocalResponse(
+                200,
+                {"content-type": "text/event-stream", "cache-control": "no-cache"},
+                self._speech_sse(text, fmt, speed),
+            )
         from .._codec import encode
         from .._speech import _MIME
 
@@ -260,8 +313,11 @@ class LocalApp:
         from .._codec import encode
 
         if fmt in ("pcm", "mp3"):  # raw PCM and MP3 frames stay valid when concatenated
-            pieces = (encode(self._synthesize(s, speed), API_SPEECH_RATE, fmt)
-                      for s in SENTENCE_END.split(text) if s.strip())  # fmt: skip
+            pieces = (
+                encode(self._synthesize(s, speed), API_SPEECH_RATE, fmt)
+                for s in SENTENCE_END.split(text)
+                if s.strip()
+            )
         else:
             audio = encode(self._synthesize(text, speed), API_SPEECH_RATE, fmt)
             pieces = (audio[i : i + 32_768] for i in range(0, len(audio), 32_768))
@@ -283,11 +339,20 @@ class _TranscriptBuilder:
     def build(self, segments: Any) -> Transcript:
         seg_records, words, tokens = [], [], []
         for seg in segments:
-            seg_records.append(Segment(
-                id=seg.id, start=seg.start, end=seg.end, text=seg.text, seek=seg.seek,
-                tokens=tuple(seg.tokens), temperature=seg.temperature,
-                avg_logprob=seg.avg_logprob, compression_ratio=seg.compression_ratio,
-                no_speech_prob=seg.no_speech_prob))  # fmt: skip
+            seg_records.append(
+                Segment(
+                    id=seg.id,
+                    start=seg.start,
+                    end=seg.end,
+                    text=seg.text,
+                    seek=seg.seek,
+                    tokens=tuple(seg.tokens),
+                    temperature=seg.temperature,
+                    avg_logprob=seg.avg_logprob,
+                    compression_ratio=seg.compression_ratio,
+                    no_speech_prob=seg.no_speech_prob,
+                )
+            )
             words += [
                 Word(word=w[0], start=w[1], end=w[2], probability=w[3]) for w in seg.words or ()
             ]
@@ -305,8 +370,10 @@ class _TranscriptBuilder:
             word_list=tuple(words) if "word" in granularities else (),
             logprobs=tuple(tokens),
             usage=Usage(type="duration", seconds=math.ceil(self.duration)) if caps.known else None,
-            model=params.get("model"), task=self.task,
-            response_format=self.request.response_format or "json")  # fmt: skip
+            model=params.get("model"),
+            task=self.task,
+            response_format=self.request.response_format or "json",
+        )
 
     def sse(self, segments: Any) -> Iterator[bytes]:
         texts: list[str] = []
@@ -317,8 +384,13 @@ class _TranscriptBuilder:
                     token = _token(t).to_dict()
                     texts.append(token["token"])
                     all_tokens.append(token)
-                    yield _sse({"type": "transcript.text.delta", "delta": token["token"],
-                                "logprobs": [token]})  # fmt: skip
+                    yield _sse(
+                        {
+                            "type": "transcript.text.delta",
+                            "delta": token["token"],
+                            "logprobs": [token],
+                        }
+                    )
             else:
                 delta = seg.text if texts else seg.text.lstrip()
                 texts.append(delta)
@@ -331,8 +403,11 @@ class _TranscriptBuilder:
 
 def _token(item: Any) -> TokenLogprob:
     token, logprob, raw = item
-    return TokenLogprob(token=token, logprob=min(0.0, float(logprob)),
-                        bytes=tuple(raw) if raw is not None else tuple(token.encode()))  # fmt: skip
+    return TokenLogprob(
+        token=token,
+        logprob=min(0.0, float(logprob)),
+        bytes=tuple(raw) if raw is not None else tuple(token.encode()),
+    )
 
 
 def _sse(data: dict[str, Any]) -> bytes:
@@ -348,8 +423,12 @@ def _route_template(path: str, routes: Mapping[tuple[str, str], Any]) -> str:
     parts = path.split("/")
     for _, template in routes:
         pattern = template.split("/")
-        if "{" in template and len(pattern) == len(parts) and all(
-            t == p or (t.startswith("{") and p) for t, p in zip(pattern, parts, strict=True)
+        if (
+            "{" in template
+            and len(pattern) == len(parts)
+            and all(
+                t == p or (t.startswith("{") and p) for t, p in zip(pattern, parts, strict=True)
+            )
         ):
             return template
     return path
@@ -359,11 +438,19 @@ def _parse_form(headers: Mapping[str, str], body: bytes) -> tuple[dict[str, Any]
     """Multipart fields (``x[]`` and ``x[key]`` regrouped into lists/dicts) and the file bytes."""
     ctype = headers.get("content-type", "")
     if not ctype.startswith("multipart/form-data"):
-        raise HTTPProblem(LocalResponse.error(415, "expected multipart/form-data with a 'file' part",
-                                              code="unsupported_media_type"))  # fmt: skip
+        raise HTTPProblem(
+            LocalResponse.error(
+                415,
+                "expected multipart/form-data with a 'file' part",
+                code="unsupported_media_type",
+            )
+        )
     if len(body) > MAX_UPLOAD_BYTES + 1024 * 1024:  # the file plus generous room for fields
-        raise HTTPProblem(LocalResponse.error(413, "the upload is over the 25 MB limit",
-                                              param="file", code="file_too_large"))  # fmt: skip
+        raise HTTPProblem(
+            LocalResponse.error(
+                413, "the upload is over the 25 MB limit", param="file", code="file_too_large"
+            )
+        )
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         f"Content-Type: {ctype}\r\n\r\n".encode() + body
     )
@@ -388,13 +475,26 @@ def _parse_form(headers: Mapping[str, str], body: bytes) -> tuple[dict[str, Any]
         else:
             fields[name] = value
     if file is None:
-        raise ValidationError("file", None, "an audio file in a multipart 'file' part",
-                              reason="no file was uploaded")  # fmt: skip
+        raise ValidationError(
+            "file", None, "an audio file in a multipart 'file' part", reason="no file was uploaded"
+        )
     if len(file) > MAX_UPLOAD_BYTES:
-        raise HTTPProblem(LocalResponse.error(413, f"the file is {len(file) / 2**20:.1f} MB; the "
-                                              "limit is 25 MB", param="file", code="file_too_large"))  # fmt: skip
-    for key in ("include", "timestamp_granularities", "known_speaker_names",
-                "known_speaker_references", "languages", "keywords"):  # fmt: skip
+        raise HTTPProblem(
+            LocalResponse.error(
+                413,
+                f"the file is {len(file) / 2**20:.1f} MB; the limit is 25 MB",
+                param="file",
+                code="file_too_large",
+            )
+        )
+    for key in (
+        "include",
+        "timestamp_granularities",
+        "known_speaker_names",
+        "known_speaker_references",
+        "languages",
+        "keywords",
+    ):
         if isinstance(fields.get(key), str):
             fields[key] = [fields[key]]
     return fields, file

@@ -26,8 +26,9 @@ class LocalTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.app = app
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        local = self.app.handle(request.method, request.url.raw_path.decode(), dict(request.headers),
-                                request.read())  # fmt: skip
+        local = self.app.handle(
+            request.method, request.url.raw_path.decode(), dict(request.headers), request.read()
+        )
         return _response(local, request, local.body if isinstance(local.body, bytes) else None)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -41,8 +42,9 @@ class LocalTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         )
         if isinstance(local.body, bytes):
             return _response(local, request, local.body)
-        return httpx.Response(local.status, headers=local.headers, request=request,
-                              content=_in_threads(local.body))  # fmt: skip
+        return httpx.Response(
+            local.status, headers=local.headers, request=request, content=_in_threads(local.body)
+        )
 
 
 def _response(local: LocalResponse, request: httpx.Request, body: bytes | None) -> httpx.Response:
