@@ -239,7 +239,6 @@ class StreamError(APIError):
         super().__init__(message, request_id=request_id)
 
 
-
 class LiveSessionError(StreamError):
     """A live transcription session (Realtime API) failed, or its connection dropped.
 
@@ -275,6 +274,7 @@ class LiveSessionError(StreamError):
         self.event_id = event_id
         self.close_code = close_code
         super().__init__(message, partial=partial)
+
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
