@@ -314,11 +314,9 @@ class TranscriptionJob:
                 reason="every chunk of the recording is silent",
             )  # fmt: skip
         parts.sort(key=lambda pair: pair[0].index)
+        # the first chunk sent never carries a previous text: its parameters are what one
+        # request for the whole would have recorded
         params = dict(parts[0][1].params)
-        if self.params.get("prompt") is not None:
-            params["prompt"] = self.params["prompt"]
-        else:
-            params.pop("prompt", None)
         params["chunks"] = [[round(c.start, 3), round(c.end, 3)] for c, _ in parts]
         total = self.plan.total_seconds if self.plan else None
         return merge_transcripts(

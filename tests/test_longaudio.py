@@ -542,3 +542,23 @@ def test_speak_long_text_streams_pieces(client: audiokit.Client) -> None:
     whole = stream.until_done()  # nothing new is synthesised
     assert len(stream.pieces) == 2
     assert whole.duration == pytest.approx(sum(durations) + 0.3, abs=0.05)
+
+
+async def test_async_speak_long_text_joins_into_opus() -> None:
+    text = long_text()
+    async with audiokit.AsyncClient(backend="local") as c:
+        # fast speech (tts-1 takes a speed) keeps this quick; the joining is what is checked
+        speech = await c.speak(text, response_format="opus", model="tts-1", speed=3.0)
+        stream = await c.speak(text, stream=True, model="tts-1", speed=3.0)
+        first = None
+        async for piece in stream:  # the async stream yields a whole file per piece
+            first = piece
+            break
+    assert speech.format == "opus" and speech.params["pieces"] == 2
+    info = probe(speech.data)
+    assert info.format == "opus"
+    samples, rate = speech.to_numpy()
+    assert info.duration == pytest.approx(len(samples) / rate, abs=0.1)
+    assert 20 < len(text) / (len(samples) / rate) < 80  # three times ordinary speech
+    assert isinstance(stream, audiokit.AsyncSpeechPieces) and len(stream.pieces) == 1
+    assert first is stream.pieces[0] and first.format == "mp3" and first.duration > 10
