@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_PLAIN_CHARS",
     "MAX_SEGMENT_ROWS",
-    "SPEAKER_COLORS",
     "LiveTranscript",
     "SpeechPlayer",
     "Table",
@@ -45,19 +44,6 @@ MAX_SEGMENT_ROWS = 8  # rows of the compact segments table; the rest is in t.seg
 MAX_TURNS = 40  # diarized turns shown inline; the rest is in t.segments
 MAX_PLAIN_CHARS = 1000  # text/plain keeps consoles readable; str(t) is the whole text
 LIVE_UPDATE_SECONDS = 0.1  # at most ~10 redraws a second while a stream grows
-
-# Distinct hues that read as a border and a faint tint on light and dark themes (used when the
-# confidence module, whose palette this mirrors, is not there).
-SPEAKER_COLORS = (
-    "#1f77b4",
-    "#d62728",
-    "#2ca02c",
-    "#9467bd",
-    "#ff7f0e",
-    "#17becf",
-    "#8c564b",
-    "#e377c2",
-)
 
 _MUTED = "opacity:0.7;font-size:0.85em"
 _CELL = "padding:1px 8px;text-align:left;vertical-align:top"
@@ -87,10 +73,8 @@ def speaker_colors(speakers: Iterable[str]) -> dict[str, str]:
 
     The palette is the confidence view's (``t.highlight()``), so a speaker keeps its colour.
     """
-    try:
-        from ._highlight import SPEAKER_COLORS as palette
-    except ImportError:
-        palette = SPEAKER_COLORS
+    from ._highlight import SPEAKER_COLORS as palette
+
     return {s: palette[i % len(palette)] for i, s in enumerate(speakers)}
 
 
@@ -155,12 +139,9 @@ def transcript_html(t: Transcript, *, max_rows: int = MAX_SEGMENT_ROWS) -> str:
 def _text_html(t: Transcript) -> str:
     """Confidence-shaded when there are token or word probabilities, else plain."""
     if t.logprobs or any(w.probability is not None for w in t.word_list):
-        try:
-            from ._highlight import highlight_html
-        except ImportError:  # display works without the confidence module
-            pass
-        else:
-            return highlight_html(t)
+        from ._highlight import highlight_html
+
+        return highlight_html(t)
     return html.escape(t.text).replace("\n", "<br>")
 
 
