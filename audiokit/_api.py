@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 from ._client import Client
-from ._config import defaults
+from ._config import Secret, defaults
 
 __all__ = ["configure", "default_client", "speak", "transcribe", "translate"]
 
@@ -44,6 +44,8 @@ def configure(**options: Any) -> None:
         setattr(defaults, key, options.pop(key))
     if options:
         with _lock:
+            if isinstance(options.get("api_key"), str):  # never kept in the clear
+                options["api_key"] = Secret(options["api_key"])
             _client_options.update(options)
             if _client is not None:
                 _client.close()

@@ -95,7 +95,7 @@ _announced_local = False
 
 def resolve_settings(
     *,
-    api_key: str | None = None,
+    api_key: str | Secret | None = None,
     base_url: str | None = None,
     organization: str | None = None,
     project: str | None = None,
@@ -105,6 +105,8 @@ def resolve_settings(
 ) -> Settings:
     """Combine arguments and environment into :class:`Settings`."""
     env = os.environ
+    if isinstance(api_key, Secret):  # audiokit.configure() keeps the key wrapped
+        api_key = api_key.get_secret_value()
     key = api_key if api_key is not None else env.get("OPENAI_API_KEY") or None
     url = base_url or env.get("OPENAI_BASE_URL") or None
     backend = backend or env.get("AUDIOKIT_BACKEND") or None
