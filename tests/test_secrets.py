@@ -237,3 +237,17 @@ def test_widgets(fault_server: FaultServer, canary_env: None) -> None:
         state = w.get_state()
     assert "401" in w.error
     assert_clean(w.error, json.dumps(state, default=repr), repr(w))
+
+
+def test_configure_keeps_the_key_wrapped() -> None:
+    import audiokit._api as api
+
+    audiokit.configure(api_key="sk-test-CONFIGURED-4242", backend="api")
+    try:
+        assert "CONFIGURED-4242" not in repr(api._client_options)
+        assert "CONFIGURED-4242" not in repr(audiokit.default_client())
+        assert audiokit.default_client().settings.api_key.get_secret_value().endswith("4242")
+    finally:
+        api._client_options.clear()
+        audiokit.configure(backend="local")
+        api._client_options.clear()
