@@ -302,19 +302,30 @@ def _declared_too_large(response: httpx.Response) -> bool:
         return False
 
 
-class _CappedText:
-    """What httpx-sse reads from a response, stopped at MAX_RESPONSE_BYTES in all."""
+class _Capped:
+    """A response's body read through a budget: MAX_RESPONSE_BYTES in all, then refused.
+
+    Used for buffered bodies, raw audio streams and (as httpx-sse's text source) SSE streams.
+    """
 
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
-        self.headers = response.headers
+        self.headers = response.headers  # httpx-sse reads the content type from here
         self.seen = 0
 
-    def _count(self, text: str) -> str:
-        self.seen += len(text)
+    def _count(self, piece: Any) -> Any:
+        self.seen += len(piece)
         if self.seen > MAX_RESPONSE_BYTES:
             raise _too_large(MAX_RESPONSE_BYTES)
-        return text
+        return piece
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        for chunk in self.response.iter_bytes():
+            yield self._count(chunk)
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        async for chunk in self.response.aiter_bytes():
+            yield self._count(chunk)
 
     def iter_text(self) -> Iterator[str]:
         for text in self.response.iter_text():
@@ -405,20 +416,14 @@ class SyncHTTP(_HTTPBase):
         raise AssertionError("unreachable: the retry loop always returns or raises")
 
     def _read(self, response: httpx.Response) -> bytes:
-        chunks, total = [], 0
         try:
             if _declared_too_large(response):
                 raise _too_large(MAX_RESPONSE_BYTES)
-            for chunk in response.iter_bytes():
-                total += len(chunk)
-                if total > MAX_RESPONSE_BYTES:
-                    raise _too_large(MAX_RESPONSE_BYTES)
-                chunks.append(chunk)
+            return b"".join(_Capped(response).iter_bytes())
         except httpx.HTTPError as exc:
             raise _translate(exc) from exc
         finally:
             response.close()
-        return b"".join(chunks)
 
     def request(self, request: APIRequest) -> Any:
         response = self._send(request)
@@ -431,16 +436,11 @@ class SyncHTTP(_HTTPBase):
         def items() -> Iterator[Any]:
             try:
                 if request.path == "/audio/speech" and not request.stream:
-                    total = 0
-                    for chunk in response.iter_bytes():
-                        total += len(chunk)
-                        if total > MAX_RESPONSE_BYTES:
-                            raise _too_large(MAX_RESPONSE_BYTES)
-                        yield chunk
+                    yield from _Capped(response).iter_bytes()
                 elif _is_event_stream(response):
                     from httpx_sse import EventSource
 
-                    for sse in EventSource(_CappedText(response)).iter_sse():  # type: ignore[arg-type]
+                    for sse in EventSource(_Capped(response)).iter_sse():  # type: ignore[arg-type]
                         payload = self._event(sse)
                         if payload is None:
                             return
@@ -503,20 +503,14 @@ class AsyncHTTP(_HTTPBase):
         raise AssertionError("unreachable: the retry loop always returns or raises")
 
     async def _read(self, response: httpx.Response) -> bytes:
-        chunks, total = [], 0
         try:
             if _declared_too_large(response):
                 raise _too_large(MAX_RESPONSE_BYTES)
-            async for chunk in response.aiter_bytes():
-                total += len(chunk)
-                if total > MAX_RESPONSE_BYTES:
-                    raise _too_large(MAX_RESPONSE_BYTES)
-                chunks.append(chunk)
+            return b"".join([chunk async for chunk in _Capped(response).aiter_bytes()])
         except httpx.HTTPError as exc:
             raise _translate(exc) from exc
         finally:
             await response.aclose()
-        return b"".join(chunks)
 
     async def request(self, request: APIRequest) -> Any:
         response = await self._send(request)
@@ -528,16 +522,12 @@ class AsyncHTTP(_HTTPBase):
         async def items() -> AsyncIterator[Any]:
             try:
                 if request.path == "/audio/speech" and not request.stream:
-                    total = 0
-                    async for chunk in response.aiter_bytes():
-                        total += len(chunk)
-                        if total > MAX_RESPONSE_BYTES:
-                            raise _too_large(MAX_RESPONSE_BYTES)
+                    async for chunk in _Capped(response).aiter_bytes():
                         yield chunk
                 elif _is_event_stream(response):
                     from httpx_sse import EventSource
 
-                    async for sse in EventSource(_CappedText(response)).aiter_sse():  # type: ignore[arg-type]
+                    async for sse in EventSource(_Capped(response)).aiter_sse():  # type: ignore[arg-type]
                         payload = self._event(sse)
                         if payload is None:
                             return
