@@ -8,29 +8,31 @@ engine when no API key is set.
 >>> transcript = audiokit.transcribe(speech, logprobs=True)  # doctest: +SKIP
 >>> transcript.tokens                                        # doctest: +SKIP
 
-Layout: ``_client`` (Client/AsyncClient) → ``_requests`` (checks, wire format) → ``_http``
-(retries, errors, SSE) → a backend (the API, or ``_local`` in-process). Results live in
-``_transcript`` and ``_speech``; ``_formats``, ``_tables`` and ``_display`` view them.
+The layers, bottom to top, are subpackages (``core``, ``records``, ``audio``, ``wire``, ``results``,
+``text``, ``analysis``, ``jobs``, ``local``, ``server``, ``client``, ``batch``, ``correction``,
+``live``, ``notebook``, ``widgets``, ``magics``, ``cli``); ``docs/ARCHITECTURE.md`` draws them.
+This module only re-exports the public API.
 """
 
-from ._api import configure, default_client, speak, transcribe, translate
-from ._audio import AudioFile
-from ._batch import BatchItem, BatchResult, atranscribe_many, transcribe_many
-from ._cache import TranscriptCache
-from ._capabilities import (
-    MAX_UPLOAD_BYTES,
-    SPEECH_FORMATS,
-    SPEECH_MODELS,
-    TRANSCRIPTION_FORMATS,
-    TRANSCRIPTION_MODELS,
-    VOICES,
-    capabilities,
+from . import notebook  # noqa: F401  (registers the display views of results: results/_views.py)
+from ._version import __version__
+from .analysis import Comparison, compare
+from .audio import AudioFile
+from .batch import BatchItem, BatchResult, atranscribe_many, transcribe_many
+from .client import (
+    AsyncClient,
+    Client,
+    DeletedVoiceConsent,
+    Voice,
+    VoiceConsent,
+    configure,
+    default_client,
+    speak,
+    transcribe,
+    translate,
 )
-from ._client import AsyncClient, Client
-from ._compare import Comparison, compare
-from ._config import defaults
-from ._correct import Correction, acorrect, correct
-from ._errors import (
+from .core import (
+    MAX_UPLOAD_BYTES,
     APIConnectionError,
     APIError,
     APIResponseError,
@@ -54,14 +56,16 @@ from ._errors import (
     UnsupportedError,
     UnsupportedMediaTypeError,
     ValidationError,
+    defaults,
 )
-from ._formats import load_transcript
-from ._languages import SUPPORTED_LANGUAGES, normalize_language
-from ._live import AsyncLiveSession, AudioFeed, LiveSession, Utterance, alive, live
-from ._longaudio import AsyncSpeechPieces, SpeechPieces
-from ._prompting import count_prompt_tokens, previous_text_prompt, vocabulary_prompt
-from ._realtime_events import (
+from .correction import Correction, acorrect, correct
+from .jobs import AsyncSpeechPieces, SpeechPieces, TranscriptCache
+from .live import AsyncLiveSession, AudioFeed, LiveSession, Utterance, alive, live
+from .records import Segment, TokenLogprob, Usage, Word
+from .results import (
     SERVER_VAD,
+    AsyncSpeechStream,
+    AsyncTranscriptStream,
     InputAudioBufferCleared,
     InputAudioBufferCommitted,
     InputAudioBufferSpeechStarted,
@@ -72,24 +76,29 @@ from ._realtime_events import (
     InputAudioTranscriptionSegment,
     RealtimeError,
     RealtimeErrorDetail,
-    TranscriptionSessionUpdated,
-)
-from ._speech import Speech
-from ._streaming import (
-    AsyncSpeechStream,
-    AsyncTranscriptStream,
+    Speech,
     SpeechAudioDelta,
     SpeechAudioDone,
     SpeechStream,
+    Transcript,
+    TranscriptionSessionUpdated,
     TranscriptStream,
     TranscriptTextDelta,
     TranscriptTextDone,
     TranscriptTextSegment,
+    load_transcript,
 )
-from ._transcript import Segment, TokenLogprob, Transcript, Usage, Word
-from ._voices import DeletedVoiceConsent, Voice, VoiceConsent
-
-__version__ = "0.1.0"
+from .text import count_prompt_tokens, previous_text_prompt, vocabulary_prompt
+from .wire import (
+    SPEECH_FORMATS,
+    SPEECH_MODELS,
+    SUPPORTED_LANGUAGES,
+    TRANSCRIPTION_FORMATS,
+    TRANSCRIPTION_MODELS,
+    VOICES,
+    capabilities,
+    normalize_language,
+)
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
@@ -191,6 +200,6 @@ __all__ = [
 
 def load_ipython_extension(ipython):
     """``%load_ext audiokit``: register the magics."""
-    from ._magics import load_ipython_extension as load
+    from .magics import load_ipython_extension as load
 
     load(ipython)

@@ -1,5 +1,5 @@
 """``python -m audiokit`` runs the ``audiokit`` command."""
 
-from ._cli import main
+from .cli import main
 
 raise SystemExit(main())

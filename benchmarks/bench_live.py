@@ -28,12 +28,9 @@ import time
 import numpy as np
 
 import audiokit
-from audiokit._codec import resample
-from audiokit._local._app import LocalApp
-from audiokit._local._piper import PiperEngine
-from audiokit._local._realtime import serve_in_thread
-from audiokit._local._whisper import WhisperEngine
-from audiokit._server import create_app
+from audiokit.audio import resample
+from audiokit.local import LocalApp, PiperEngine, WhisperEngine, serve_in_thread
+from audiokit.server import create_app
 
 SENTENCES = [
     "The weather today is sunny with a light breeze.",

@@ -38,11 +38,11 @@ STORY = (
 COLD_LOAD = {  # name -> (the library import alone, import + engine load)
     "whisper": (
         "import faster_whisper",
-        "from audiokit._local._whisper import WhisperEngine; WhisperEngine().load()",
+        "from audiokit.local._whisper import WhisperEngine; WhisperEngine().load()",
     ),
     "piper": (
         "import piper",
-        "from audiokit._local._piper import PiperEngine; PiperEngine().load()",
+        "from audiokit.local._piper import PiperEngine; PiperEngine().load()",
     ),
 }
 
@@ -78,9 +78,8 @@ def main() -> None:
     args = parser.parse_args()
     repeat = max(1, args.repeat)
 
-    from audiokit import _codec
-    from audiokit._local._piper import PiperEngine
-    from audiokit._local._whisper import WhisperEngine
+    from audiokit.audio import _codec
+    from audiokit.local import PiperEngine, WhisperEngine
 
     print(f"cores: {os.cpu_count()}  load average (1/5/15 min): {os.getloadavg()}")
     print(f"median of {repeat} runs\n")

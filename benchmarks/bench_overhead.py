@@ -54,7 +54,7 @@ def wav_bytes(seconds: float, rate: int) -> bytes:
 
 
 def mp3_bytes(seconds: float, rate: int) -> bytes:
-    from audiokit._codec import encode
+    from audiokit.audio import encode
 
     return encode(speechlike(seconds, rate), rate, "mp3")
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from audiokit import Segment, TokenLogprob, Transcript
-from audiokit._tables import TOKEN_COLUMNS, tokens_frame
+from audiokit.analysis import TOKEN_COLUMNS, tokens_frame
 
 WORDS = [
     "the",

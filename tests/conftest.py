@@ -122,7 +122,7 @@ def encode_audio(
         sf.write(buf, x, rate, format="OGG", subtype="VORBIS")
         return buf.getvalue()
     if fmt in ("mp3", "opus"):
-        from audiokit._codec import encode
+        from audiokit.audio import encode
 
         return encode(x, rate, fmt)
     if fmt == "m4a":

@@ -17,8 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from audiokit import AudioError, AudioFile, InvalidTypeError, Speech
-from audiokit._audio import sniff_format, to_audio_file
-from audiokit._capabilities import MAX_UPLOAD_BYTES
+from audiokit.audio import sniff_format, to_audio_file
+from audiokit.core import MAX_UPLOAD_BYTES
 
 FORMATS = {  # make_audio name -> (sniffed format, upload content type)
     "wav": ("wav", "audio/wav"),
@@ -43,7 +43,7 @@ def test_real_files_are_sniffed(kind: str, make_audio) -> None:
 
 
 def test_mp3_without_id3_and_raw_aac_are_sniffed() -> None:
-    from audiokit._codec import encode
+    from audiokit.audio import encode
 
     mp3 = encode(tone(), 16_000, "mp3")
     if mp3.startswith(b"ID3"):  # strip the tag: a bare MPEG frame stream
@@ -198,7 +198,7 @@ def test_speech_results_are_uploaded_in_a_format_the_api_takes() -> None:
 
 
 def test_raw_aac_is_converted_to_flac() -> None:
-    from audiokit._codec import decode, encode
+    from audiokit.audio import decode, encode
 
     aac = encode(tone(1.0, 24_000), 24_000, "aac")
     file = to_audio_file(Speech(aac, format="aac"))
@@ -274,7 +274,7 @@ def _wav(x: np.ndarray, rate: int = 16_000, subtype: str = "PCM_16") -> bytes:
 
 @pytest.mark.parametrize("subtype", ["PCM_16", "PCM_24", "PCM_32", "PCM_U8", "FLOAT", "DOUBLE"])
 def test_sound_only_at_the_very_end_is_found(subtype: str) -> None:
-    from audiokit._requests import check_audio
+    from audiokit.wire import check_audio
 
     x = np.zeros(16_000 * 60, np.float32)
     x[-100:] = 0.5  # 60 s of silence, then 6 ms of sound
@@ -285,7 +285,7 @@ def test_sound_only_at_the_very_end_is_found(subtype: str) -> None:
 
 @pytest.mark.parametrize("kind", ["flac", "mp3", "ogg", "m4a", "webm"])
 def test_compressed_audio_is_checked_and_timed(kind: str) -> None:
-    from audiokit._requests import check_audio
+    from audiokit.wire import check_audio
 
     duration = check_audio(to_audio_file(encode_audio(kind, 3.0)))
     assert duration is not None and abs(duration - 3.0) < 0.1
@@ -294,14 +294,14 @@ def test_compressed_audio_is_checked_and_timed(kind: str) -> None:
 
 
 def test_out_of_phase_stereo_is_not_silent() -> None:
-    from audiokit._requests import check_audio
+    from audiokit.wire import check_audio
 
     x = tone(1.0)
     assert check_audio(to_audio_file(_wav(np.stack([x, -x], axis=1)))) == 1.0
 
 
 def test_wav_layout_matches_libsndfile() -> None:
-    from audiokit._codec import wav_layout
+    from audiokit.audio import wav_layout
 
     x = np.random.default_rng(2).uniform(-0.9, 0.9, (1234, 2)).astype(np.float32)
     for subtype, dtype in [("PCM_16", "int16"), ("PCM_32", "int32"), ("FLOAT", "float32"),
@@ -317,8 +317,8 @@ def test_wav_layout_matches_libsndfile() -> None:
 
 @given(st.binary(max_size=200), st.binary(max_size=64))
 def test_wav_layout_and_the_check_on_arbitrary_bytes(tail: bytes, fmt: bytes) -> None:
-    from audiokit._codec import wav_layout
-    from audiokit._requests import check_audio
+    from audiokit.audio import wav_layout
+    from audiokit.wire import check_audio
 
     data = b"RIFF\x00\x00\x00\x00WAVEfmt " + fmt + b"data" + tail
     layout = wav_layout(data)

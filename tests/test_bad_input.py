@@ -32,7 +32,7 @@ from audiokit import (
     UnsupportedError,
     ValidationError,
 )
-from audiokit._capabilities import MAX_UPLOAD_BYTES
+from audiokit.core import MAX_UPLOAD_BYTES
 
 KEY = "sk-test-bad-input"
 BASE = "http://api.test/v1"

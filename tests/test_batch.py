@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import audiokit
-from audiokit._batch import FRAME_COLUMNS, BatchInterrupted, _expand
-from audiokit._local import local_transport
+from audiokit.batch._batch import FRAME_COLUMNS, BatchInterrupted, _expand
+from audiokit.local import local_transport
 
 SENTENCES = {
     "alpha.wav": "The small boat sailed over the hill.",

@@ -12,9 +12,9 @@ import pytest
 import soundfile as sf
 
 import audiokit
-from audiokit._cache import CACHE_ENV, TranscriptCache, audio_digest, default_cache_dir
-from audiokit._cache import resolve_cache as resolve
-from audiokit._local import local_transport
+from audiokit.jobs import CACHE_ENV, TranscriptCache, audio_digest, default_cache_dir
+from audiokit.jobs import resolve_cache as resolve
+from audiokit.local import local_transport
 
 FAKE_KEY = "sk-test-cache-0123456789abcdef"  # not a real key: the server here is in-process
 

@@ -1,4 +1,4 @@
-"""Tests for audiokit._codec: real encoders and decoders (libsndfile, FFmpeg) on real signals."""
+"""Tests for audiokit.audio._codec: real encoders and decoders (libsndfile, FFmpeg) on real signals."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from audiokit import _codec
-from audiokit._codec import AudioDecodeError, decode, encode, iter_blocks, probe, resample
-from audiokit._errors import ValidationError
+from audiokit.audio import AudioDecodeError, _codec, decode, encode, iter_blocks, probe, resample
+from audiokit.core import ValidationError
 
 av = pytest.importorskip("av")
 

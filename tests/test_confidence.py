@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 
 import audiokit
 from audiokit import Segment, TokenLogprob, Transcript, Word
-from audiokit._confidence import _WHITESPACE, align_tokens
-from audiokit._highlight import BANDS, SPEAKER_COLORS, HighlightedTranscript, highlight_html
+from audiokit.analysis._confidence import _WHITESPACE, align_tokens
+from audiokit.notebook import BANDS, SPEAKER_COLORS, HighlightedTranscript, highlight_html
 
 KEY = "sk-test-confidence-0000"
 BASE = "http://api.test/v1"
@@ -591,7 +591,7 @@ def _local_available() -> str | None:
         import faster_whisper  # noqa: F401
         import piper  # noqa: F401
 
-        import audiokit._local  # noqa: F401
+        import audiokit.local  # noqa: F401
     except ImportError as exc:
         return f"the offline engine is not available: {exc}"
     return None

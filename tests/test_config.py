@@ -10,7 +10,8 @@ import pickle
 import pytest
 
 import audiokit
-from audiokit._config import (
+from audiokit.core import ValidationError
+from audiokit.core._config import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -18,7 +19,6 @@ from audiokit._config import (
     Secret,
     resolve_settings,
 )
-from audiokit._errors import ValidationError
 
 KEY = "sk-test-config-5555"
 
@@ -54,7 +54,7 @@ def test_backend_choice(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     monkeypatch.setenv("AUDIOKIT_BACKEND", "local")
     assert resolve_settings(api_key=KEY).backend == "local"
     monkeypatch.delenv("AUDIOKIT_BACKEND")
-    monkeypatch.setattr("audiokit._config._announced_local", False)
+    monkeypatch.setattr("audiokit.core._config._announced_local", False)
     capsys.readouterr()
     assert resolve_settings().backend == "local"
     assert resolve_settings().backend == "local"

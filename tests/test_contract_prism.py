@@ -59,12 +59,7 @@ from audiokit import (
     RateLimitError,
     Transcript,
 )
-from audiokit._capabilities import (
-    SPEECH_FORMATS,
-    SPEECH_MODELS,
-    TRANSCRIPTION_MODELS,
-    TRANSLATION_FORMATS,
-)
+from audiokit.wire import SPEECH_FORMATS, SPEECH_MODELS, TRANSCRIPTION_MODELS, TRANSLATION_FORMATS
 
 jsonschema = pytest.importorskip("jsonschema")
 OPENAPI = PRISM_MOCK.parent / "openapi.yaml"

@@ -20,8 +20,14 @@ import pytest
 from conftest import Recorder
 
 import audiokit
-from audiokit._correct import CHANGE_COLUMNS, chat_system_prompt, diff_changes, fuzzy_changes
-from audiokit._transcript import Segment, Transcript, Word
+from audiokit.correction._correct import (
+    CHANGE_COLUMNS,
+    chat_system_prompt,
+    diff_changes,
+    fuzzy_changes,
+)
+from audiokit.records import Segment, Word
+from audiokit.results import Transcript
 
 KEY = "sk-test-correct-0000"
 BASE = "http://api.test/v1"

@@ -16,16 +16,15 @@ import pytest
 from IPython.core.formatters import DisplayFormatter
 
 import audiokit
-from audiokit._display import (
-    MAX_PLAIN_CHARS,
+from audiokit.notebook import (
     MAX_SEGMENT_ROWS,
     LiveTranscript,
     Table,
-    format_time,
+    highlight_html,
     speaker_colors,
     transcript_html,
 )
-from audiokit._highlight import highlight_html
+from audiokit.results import MAX_PLAIN_CHARS, format_time
 
 SENTENCE = "The quick brown fox jumps over the lazy dog."
 
@@ -224,7 +223,7 @@ def test_transcript_html_is_one_block(client, speech):
 
 def test_display_module_is_light():
     code = (
-        "import sys, audiokit, audiokit._display; "
+        "import sys, audiokit, audiokit.notebook._display; "
         "print(sorted(m for m in ('IPython', 'pandas', 'matplotlib', 'ipywidgets') "
         "if m in sys.modules))"
     )

@@ -10,8 +10,7 @@ import re
 import pytest
 
 import audiokit
-from audiokit import _errors
-from audiokit._errors import (
+from audiokit.core import (
     APIConnectionError,
     APIStatusError,
     AudioError,
@@ -19,6 +18,7 @@ from audiokit._errors import (
     StreamError,
     UnsupportedError,
     ValidationError,
+    _errors,
     status_error_class,
 )
 

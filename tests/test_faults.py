@@ -24,8 +24,8 @@ from audiokit import (
     InternalServerError,
     RateLimitError,
     StreamError,
-    _http,
 )
+from audiokit.wire import _http
 
 pytestmark = pytest.mark.timeout(120)
 

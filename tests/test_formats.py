@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 import audiokit
 from audiokit import ParseError, Segment, Transcript, ValidationError, load_transcript
-from audiokit._formats import (
+from audiokit.records import TokenLogprob, Usage, Word
+from audiokit.text import (
     EXPORTERS,
     SUBTITLE_STYLES,
     format_subtitles,
@@ -26,7 +27,6 @@ from audiokit._formats import (
     parse_subtitles,
     response_body,
 )
-from audiokit._transcript import TokenLogprob, Usage, Word
 
 # whisper-1's srt/vtt for the reference's "beach" example (its verbose_json segments)
 SRT = """1

@@ -18,9 +18,7 @@ import pytest
 from conftest import multipart_parts
 
 import audiokit
-from audiokit import _http
-from audiokit._config import resolve_settings
-from audiokit._errors import (
+from audiokit.core import (
     APIConnectionError,
     APIError,
     APIResponseError,
@@ -36,8 +34,9 @@ from audiokit._errors import (
     RequestTooLargeError,
     UnprocessableEntityError,
     UnsupportedMediaTypeError,
+    resolve_settings,
 )
-from audiokit._http import SyncHTTP, _retry_after
+from audiokit.wire import SyncHTTP, _http, retry_after
 
 KEY = "sk-test-http-1234"
 BASE = "http://api.test/v1"
@@ -340,13 +339,13 @@ def test_retry_after_values(headers: dict, low: float, high: float) -> None:
     # Dates are computed now, not at collection time: the suite runs for minutes.
     relative = {"in 30 s": http_date(30), "30 s ago": http_date(-30)}
     headers = {k: relative.get(v, v) for k, v in headers.items()}
-    value = _retry_after(httpx.Headers(headers))
+    value = retry_after(httpx.Headers(headers))
     assert value is not None and low <= value <= high
 
 
 @pytest.mark.parametrize("value", ["soon", "", "inf", "nan", "Mon, 99 Foo 2024", "1e999"])
 def test_unusable_retry_after_is_ignored(value: str) -> None:
-    assert _retry_after(httpx.Headers({"retry-after": value})) is None
+    assert retry_after(httpx.Headers({"retry-after": value})) is None
 
 
 def test_retry_delay_honours_the_hint_and_caps_the_backoff() -> None:

@@ -27,15 +27,10 @@ import pytest
 import soundfile as sf
 
 import audiokit
-from audiokit._codec import resample
-from audiokit._local._app import LocalApp
-from audiokit._local._realtime import (
-    VAD_WINDOW,
-    SileroStream,
-    TurnDetector,
-    serve_in_thread,
-)
-from audiokit._server import create_app
+from audiokit.audio import resample
+from audiokit.local import LocalApp
+from audiokit.local._realtime import VAD_WINDOW, SileroStream, TurnDetector, serve_in_thread
+from audiokit.server import create_app
 
 SENTENCES = [
     "The weather today is sunny with a light breeze.",
@@ -65,7 +60,7 @@ class Recording:
     """Sentences with pauses: samples at 24 kHz and where each sentence is (seconds)."""
 
     def __init__(self, sentences: list[str]) -> None:
-        from audiokit._local._piper import PiperEngine
+        from audiokit.local import PiperEngine
 
         piper = PiperEngine()
         parts = [np.zeros(round(LEAD_S * RATE), np.float32)]
@@ -257,7 +252,7 @@ def test_without_turn_detection_the_client_commits_once(
     client: audiokit.Client, recording: Recording
 ) -> None:
     """Chunks from an iterator at another rate; no VAD: one utterance, committed by the client."""
-    from audiokit._local._piper import PiperEngine
+    from audiokit.local import PiperEngine
 
     piper = PiperEngine()
     voice = piper.synthesize(SENTENCES[1])
@@ -280,7 +275,7 @@ def test_without_turn_detection_the_client_commits_once(
 
 async def test_alive_with_an_async_source_on_the_default_local_backend() -> None:
     """No key: the offline engine's own server on 127.0.0.1; pcm16 bytes from an async source."""
-    from audiokit._local._piper import PiperEngine
+    from audiokit.local import PiperEngine
 
     piper = PiperEngine()
     voice = resample(piper.synthesize(SENTENCES[2]), piper.sample_rate, RATE)
@@ -411,7 +406,7 @@ async def test_server_error_events_have_the_api_shape_and_the_session_goes_on(se
 
 def test_vad_settings_shape_the_turns(server: Any) -> None:
     """prefix_padding_ms moves speech_started; silence_duration_ms above the pause merges turns."""
-    from audiokit._local._piper import PiperEngine
+    from audiokit.local import PiperEngine
 
     piper = PiperEngine()
     voice = resample(piper.synthesize("Hello there."), piper.sample_rate, RATE)

@@ -22,10 +22,10 @@ pytest.importorskip("faster_whisper")
 pytest.importorskip("piper")
 jiwer = pytest.importorskip("jiwer")
 
-from audiokit import _codec  # noqa: E402
-from audiokit._errors import InvalidTypeError, UnsupportedError, ValidationError  # noqa: E402
-from audiokit._local._piper import PiperEngine  # noqa: E402
-from audiokit._local._whisper import (  # noqa: E402
+from audiokit.audio import _codec  # noqa: E402
+from audiokit.core import InvalidTypeError, UnsupportedError, ValidationError  # noqa: E402
+from audiokit.local import PiperEngine  # noqa: E402
+from audiokit.local._whisper import (  # noqa: E402
     LocalSegment,
     LocalTranscription,
     WhisperEngine,
@@ -239,7 +239,7 @@ def test_env_var_selects_a_model_and_loads_are_shared(whisper, piper, monkeypatc
 
 def test_importing_the_engines_loads_no_heavy_library() -> None:
     code = (
-        "import sys, audiokit._local._whisper, audiokit._local._piper, audiokit._codec;"
+        "import sys, audiokit.local._whisper, audiokit.local._piper, audiokit.audio._codec;"
         "heavy = {'faster_whisper', 'ctranslate2', 'piper', 'onnxruntime', 'av', 'soundfile'};"
         "print(sorted(heavy & set(sys.modules)))"
     )

@@ -25,12 +25,18 @@ import soundfile as sf
 from conftest import multipart_fields
 
 import audiokit
-from audiokit._codec import decode, probe
-from audiokit._local import local_transport
-from audiokit._longaudio import MODEL_MAX_SECONDS, TranscriptionJob
-from audiokit._merge import join_texts, merge_transcripts
-from audiokit._prompting import previous_text_prompt
-from audiokit._split import find_pauses, split_audio, split_text
+from audiokit.audio import decode, probe
+from audiokit.jobs import (
+    MODEL_MAX_SECONDS,
+    TranscriptionJob,
+    find_pauses,
+    join_texts,
+    merge_transcripts,
+    split_audio,
+    split_text,
+)
+from audiokit.local import local_transport
+from audiokit.text import previous_text_prompt
 
 SENTENCES = [
     "The library opens at nine in the morning.",
@@ -383,7 +389,7 @@ async def test_async_client_splits_the_same_way(recording: Recording) -> None:
 
 def test_auto_split_over_25_mb(client: audiokit.Client, recording: Recording) -> None:
     # 96 kHz stereo float WAV: 768 kB per second, so 35 s is over the 25 MB upload limit
-    from audiokit._codec import resample
+    from audiokit.audio import resample
 
     rate, seconds = 96_000, 35
     x96 = resample(recording.samples, recording.rate, rate)
@@ -469,7 +475,7 @@ def test_split_text_cuts_between_sentences() -> None:
     text = long_text(9000)
     pieces = split_text(text)
     assert len(pieces) == 3
-    assert all(len(p) <= audiokit._capabilities.MAX_SPEECH_INPUT_CHARS for p in pieces)
+    assert all(len(p) <= audiokit.core.MAX_SPEECH_INPUT_CHARS for p in pieces)
     assert " ".join(pieces) == text
     assert all(p.endswith(".") for p in pieces)  # every piece ends a sentence
     assert max(map(len, pieces)) - min(map(len, pieces)) < 0.25 * len(text) / 3  # even

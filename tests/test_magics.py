@@ -16,14 +16,14 @@ import sys
 
 import jiwer
 import pytest
+from audiokit.magics import MODEL_SETTINGS, AudiokitMagics
 from IPython.core.error import UsageError
 from IPython.terminal.interactiveshell import TerminalInteractiveShell
 from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
 import audiokit
-from audiokit._display import LiveTranscript, SpeechPlayer
-from audiokit._magics import MODEL_SETTINGS, AudiokitMagics
+from audiokit.notebook import LiveTranscript, SpeechPlayer
 
 SENTENCE = "The quick brown fox jumps over the lazy dog."
 MAX_WER = 0.25
@@ -454,7 +454,8 @@ def test_environment_sets_the_defaults():
 
 def test_import_audiokit_does_not_load_ipython_magics():
     code = (
-        "import sys, audiokit; print('audiokit._magics' in sys.modules, 'IPython' in sys.modules)"
+        "import sys, audiokit; "
+        "print('audiokit.magics._magics' in sys.modules, 'IPython' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -99,7 +99,7 @@ def test_token_plot_spreads_a_words_tokens_over_its_time() -> None:
 
 
 def test_plot_confidence_labels_only_the_least_confident() -> None:
-    from audiokit._plots import plot_confidence
+    from audiokit.notebook import plot_confidence
 
     ax = plot_confidence(transcript(), threshold=0.9, max_labels=2)
     assert sorted(text.get_text() for text in ax.texts) == ["Nkechi", "Siobhan"]

@@ -16,7 +16,7 @@ import pytest
 from conftest import Recorder, encode_audio, multipart_fields
 
 import audiokit
-from audiokit._prompting import (
+from audiokit.text import (
     WHISPER_PROMPT_TOKENS,
     count_prompt_tokens,
     estimate_prompt_tokens,

@@ -18,13 +18,15 @@ import pytest
 from conftest import Recorder, encode_audio, multipart_fields, multipart_parts
 
 import audiokit
-from audiokit._capabilities import (
+from audiokit.wire import (
     SPEECH_FORMATS,
     SPEECH_MODELS,
     TRANSCRIPTION_MODELS,
     TRANSLATION_FORMATS,
+    APIRequest,
+    speech_request,
+    transcription_request,
 )
-from audiokit._requests import APIRequest, speech_request, transcription_request
 
 KEY = "sk-test-wire-0000"
 BASE = "http://api.test/v1"

@@ -240,7 +240,7 @@ def test_widgets(fault_server: FaultServer, canary_env: None) -> None:
 
 
 def test_configure_keeps_the_key_wrapped() -> None:
-    import audiokit._api as api
+    import audiokit.client._defaults as api
 
     audiokit.configure(api_key="sk-test-CONFIGURED-4242", backend="api")
     try:

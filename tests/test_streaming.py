@@ -26,10 +26,9 @@ from audiokit import (
     TranscriptTextDone,
     TranscriptTextSegment,
 )
-from audiokit._config import resolve_settings
-from audiokit._http import SyncHTTP
-from audiokit._requests import APIRequest
-from audiokit._streaming import TranscriptStream, parse_transcript_event
+from audiokit.core import resolve_settings
+from audiokit.results import TranscriptStream, parse_transcript_event
+from audiokit.wire import APIRequest, SyncHTTP
 
 KEY = "sk-test-sse-0000"
 BASE = "http://api.test/v1"

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from audiokit import APIResponseError, ParseError, Segment, TokenLogprob, Transcript, Usage, Word
-from audiokit._errors import ValidationError
+from audiokit.core import ValidationError
 
 
 def test_json_default_example(reference) -> None:

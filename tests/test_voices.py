@@ -23,7 +23,7 @@ import pytest
 from conftest import FaultServer, Recorder, Reply, encode_audio, multipart_fields, multipart_parts
 
 import audiokit
-from audiokit._voices import MAX_VOICE_AUDIO_BYTES, check_language_tag
+from audiokit.client._voices import MAX_VOICE_AUDIO_BYTES, check_language_tag
 
 KEY = "sk-test-voices-0000"
 BASE = "http://api.test/v1"
@@ -557,7 +557,7 @@ def test_offline_engine_refuses_custom_voices_with_the_reason(wav: bytes) -> Non
 
 
 def test_offline_engine_routes_answer_in_the_openai_error_shape() -> None:
-    from audiokit._local._app import LocalApp
+    from audiokit.local import LocalApp
 
     app = LocalApp()
     for method, path in [

@@ -21,6 +21,9 @@ from typing import Any, TypeVar
 import anywidget
 import traitlets
 
+from ..client import default_client
+from ..core import AudiokitError
+
 __all__ = ["STATIC", "ClientWidget"]
 
 STATIC = Path(__file__).parent / "static"
@@ -40,7 +43,6 @@ def _worker() -> ThreadPoolExecutor:
 
 def one_line(exc: BaseException) -> str:
     """The exception's message on one line; foreign exceptions are prefixed by their type."""
-    from audiokit import AudiokitError
 
     text = " ".join(str(exc).split())
     if isinstance(exc, AudiokitError) and text:
@@ -74,9 +76,7 @@ class ClientWidget(anywidget.AnyWidget):
     def client(self) -> Any:
         """The ``audiokit.Client`` used (created on first use: offline without an API key)."""
         if self._client is None:
-            import audiokit
-
-            self._client = audiokit.default_client()  # honours audiokit.configure()
+            self._client = default_client()  # honours audiokit.configure()
         return self._client
 
     def _update(self, **changes: Any) -> None:

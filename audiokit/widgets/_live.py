@@ -22,6 +22,9 @@ from typing import Any
 
 import traitlets
 
+from ..core import SPEECH_SAMPLE_RATE, defaults
+from ..live import AudioFeed, live
+from ..wire import TRANSCRIPTION_MODELS, capabilities
 from ._base import STATIC, ClientWidget, one_line
 
 __all__ = ["LiveCaptionsWidget", "live_captions"]
@@ -33,7 +36,7 @@ SECONDS_TICK = 1.0  # how often the audio clock is sent to the front end
 
 def _bands() -> list[list[Any]]:
     try:
-        from audiokit._highlight import BANDS
+        from ..notebook import BANDS
     except ImportError:  # the highlighting module is optional for display
         return [[0.9, None], [0.7, "#fff0a0"], [0.5, "#ffc985"], [0.0, "#ff9a9a"]]
     return [[lowest, color] for lowest, color, _ in BANDS]
@@ -87,10 +90,9 @@ class LiveCaptionsWidget(ClientWidget):
     transcript = traitlets.Any(None, allow_none=True, help="The audiokit.Transcript (after Stop).")
 
     def __init__(self, *, client: Any = None, **kwargs: Any) -> None:
-        import audiokit
 
-        kwargs.setdefault("model", audiokit.defaults.transcription_model)
-        kwargs.setdefault("model_options", list(audiokit.TRANSCRIPTION_MODELS))
+        kwargs.setdefault("model", defaults.transcription_model)
+        kwargs.setdefault("model_options", list(TRANSCRIPTION_MODELS))
         kwargs.setdefault("bands", _bands())
         super().__init__(client=client, **kwargs)
         self._feed: Any = None
@@ -100,18 +102,17 @@ class LiveCaptionsWidget(ClientWidget):
 
     # -- the Python API (the front end goes through the same methods) -------------------------
 
-    def start(self, sample_rate: int = 24_000) -> Future[Any]:
+    def start(self, sample_rate: int = SPEECH_SAMPLE_RATE) -> Future[Any]:
         """Open a live session fed by :meth:`push`; returns the Future of the Transcript."""
-        import audiokit
 
         with self._lock:
             if self.status in ("listening", "finishing"):
                 raise RuntimeError("the live captions are already running; stop() them first")
             future: Future[Any] = Future()
             try:
-                feed = audiokit.AudioFeed(sample_rate)
-                caps = audiokit.capabilities(self.model)
-                session = audiokit.live(
+                feed = AudioFeed(sample_rate)
+                caps = capabilities(self.model)
+                session = live(
                     feed,
                     client=self.client,
                     model=self.model,
@@ -178,7 +179,7 @@ class LiveCaptionsWidget(ClientWidget):
         kind = content.get("type") if isinstance(content, dict) else None
         try:
             if kind == "start":
-                self.start(int(content.get("sample_rate") or 24_000))
+                self.start(int(content.get("sample_rate") or SPEECH_SAMPLE_RATE))
             elif kind == "audio":
                 if self.status == "listening":
                     for buffer in buffers:

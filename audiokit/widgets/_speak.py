@@ -8,6 +8,7 @@ from typing import Any
 
 import traitlets
 
+from ..wire import SPEECH_MODELS, VOICES, capabilities
 from ._base import STATIC, ClientWidget
 
 __all__ = ["PREVIEW_TEXT", "SpeakWidget"]
@@ -68,19 +69,17 @@ class SpeakWidget(ClientWidget):
     speech = traitlets.Any(None, allow_none=True, help="The last audiokit.Speech.")
 
     def __init__(self, *, client: Any = None, **kwargs: Any) -> None:
-        import audiokit
 
-        kwargs.setdefault("voices", list(audiokit.VOICES))
-        kwargs.setdefault("model_options", list(audiokit.SPEECH_MODELS))
+        kwargs.setdefault("voices", list(VOICES))
+        kwargs.setdefault("model_options", list(SPEECH_MODELS))
         super().__init__(client=client, **kwargs)
         self._preview_cache: dict[tuple[str, str], Any] = {}
         self._model_changed()
 
     @traitlets.observe("model")
     def _model_changed(self, change: traitlets.Bunch | None = None) -> None:
-        import audiokit
 
-        caps = audiokit.capabilities(self.model)
+        caps = capabilities(self.model)
         formats = list(caps.response_formats)
         with self.hold_sync():
             self.instructions_enabled = caps.instructions

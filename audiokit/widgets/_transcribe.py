@@ -8,6 +8,7 @@ from typing import Any
 import traitlets
 from ipywidgets.widgets.trait_types import bytes_serialization
 
+from ..wire import SUPPORTED_LANGUAGES, TRANSCRIPTION_MODELS, capabilities
 from ._base import STATIC, ClientWidget
 
 __all__ = ["MAX_WIDGET_UPLOAD_BYTES", "TranscribeWidget"]
@@ -18,9 +19,8 @@ MAX_WIDGET_UPLOAD_BYTES = 10 * 1024 * 1024 - 64 * 1024
 
 
 def _capability_flags(model: str) -> dict[str, bool]:
-    import audiokit
 
-    caps = audiokit.capabilities(model)
+    caps = capabilities(model)
     return {"logprobs": caps.logprobs, "stream": caps.stream}
 
 
@@ -74,25 +74,21 @@ class TranscribeWidget(ClientWidget):
     _constructed = False
 
     def __init__(self, *, client: Any = None, **kwargs: Any) -> None:
-        import audiokit
 
-        kwargs.setdefault("model_options", list(audiokit.TRANSCRIPTION_MODELS))
-        kwargs.setdefault(
-            "language_options", [list(item) for item in audiokit.SUPPORTED_LANGUAGES.items()]
-        )
+        kwargs.setdefault("model_options", list(TRANSCRIPTION_MODELS))
+        kwargs.setdefault("language_options", [list(item) for item in SUPPORTED_LANGUAGES.items()])
         super().__init__(client=client, **kwargs)
         self._model_changed()
         self._constructed = True
 
     @traitlets.observe("model")
     def _model_changed(self, change: traitlets.Bunch | None = None) -> None:
-        import audiokit
 
         # A format the model lacks falls back to its first (the menu must show a valid one).
         # When the model changes, features it lacks are unticked (and greyed out in the front
         # end); what the caller passed at construction is kept, and the library says if the
         # model cannot do it.
-        formats = list(audiokit.capabilities(self.model).response_formats)
+        formats = list(capabilities(self.model).response_formats)
         flags = _capability_flags(self.model)
         with self.hold_sync():
             self.capabilities = flags

@@ -33,8 +33,8 @@ def words(text: str) -> str:
 @pytest.fixture(scope="session")
 def talk_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sentences spoken by the offline engine, with pauses, as 16-bit wav (48 kHz)."""
-    from audiokit._codec import resample
-    from audiokit._local._piper import PiperEngine
+    from audiokit.audio import resample
+    from audiokit.local import PiperEngine
 
     piper = PiperEngine()
     rate = 48_000

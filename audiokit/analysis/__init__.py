@@ -1,0 +1,57 @@
+"""Analysis of transcripts: token and word confidence, DataFrame tables, comparison with a
+reference."""
+
+from ._compare import MAX_CELLS, OPS, Comparison, align_words, compare, normalize_words
+from ._confidence import (
+    COMPRESSION_RATIO_THRESHOLD,
+    LOGPROB_THRESHOLD,
+    NO_SPEECH_THRESHOLD,
+    TIME_SOURCES,
+    TokenColumns,
+    WordColumns,
+    align_tokens,
+    check_threshold,
+    confidence_units,
+    low_confidence,
+    segment_flags,
+    token_columns,
+    word_columns,
+    word_spans,
+)
+from ._tables import (
+    SEGMENT_COLUMNS,
+    TOKEN_COLUMNS,
+    WORD_COLUMNS,
+    segments_frame,
+    tokens_frame,
+    words_frame,
+)
+
+__all__ = [
+    "COMPRESSION_RATIO_THRESHOLD",
+    "LOGPROB_THRESHOLD",
+    "MAX_CELLS",
+    "NO_SPEECH_THRESHOLD",
+    "OPS",
+    "SEGMENT_COLUMNS",
+    "TIME_SOURCES",
+    "TOKEN_COLUMNS",
+    "WORD_COLUMNS",
+    "Comparison",
+    "TokenColumns",
+    "WordColumns",
+    "align_tokens",
+    "align_words",
+    "check_threshold",
+    "compare",
+    "confidence_units",
+    "low_confidence",
+    "normalize_words",
+    "segment_flags",
+    "segments_frame",
+    "token_columns",
+    "tokens_frame",
+    "word_columns",
+    "word_spans",
+    "words_frame",
+]

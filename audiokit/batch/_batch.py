@@ -1,0 +1,646 @@
+"""Many files at once: :func:`transcribe_many`, :func:`atranscribe_many` and :class:`BatchResult`.
+
+A batch runs on an :class:`~audiokit.AsyncClient` with ``concurrency`` workers. Each file goes
+through the same :class:`~audiokit.jobs._long_audio.TranscriptionJob` as ``Client.transcribe``, so
+long files are split, and the transcript cache (on by default here) makes a re-run — of the
+cell, or of a batch that was interrupted — free for every file already done. Every request,
+chunk or whole file, passes one gate of ``concurrency`` slots, and one shared rate limit: when
+the server answers 429, every worker pauses for its ``Retry-After`` (the client then retries
+as usual), instead of each worker running into the limit on its own.
+
+A failure on one file is recorded in its row and never stops the others. Interrupting the
+blocking :func:`transcribe_many` (Ctrl-C, or the notebook's stop button) cancels what is in
+flight and returns what finished, with the rest marked ``interrupted``.
+
+:func:`transcribe_many` blocks; it runs the batch on a private event loop in a worker thread,
+so it works the same in a script and inside Jupyter, whose own event loop is already running
+(where ``asyncio.run()`` would fail). :func:`atranscribe_many` is the coroutine for code that is
+already async.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import math
+import os
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..audio import AudioFile
+from ..core import InvalidTypeError, ValidationError, defaults
+from ..jobs import (
+    DEFAULT_CONCURRENCY,
+    TranscriptCache,
+    check_job_options,
+    check_transcription_params,
+    resolve_cache,
+)
+from ..results import Transcript
+
+if TYPE_CHECKING:
+    import httpx
+    import pandas as pd
+
+    from ..client import AsyncClient, Client
+
+__all__ = ["BatchItem", "BatchResult", "SharedRateLimit", "atranscribe_many", "transcribe_many"]
+
+AUDIO_EXTENSIONS = frozenset(
+    {"flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "oga", "opus", "wav", "webm", "aac"}
+)
+FRAME_COLUMNS = ["source", "text", "duration", "model", "usage", "error", "cached"]
+DEFAULT_RATE_LIMIT_PAUSE = 1.0  # seconds to pause everyone after a 429 without Retry-After
+MAX_RATE_LIMIT_PAUSE = 60.0  # seconds: never pause longer than this on the server's say-so
+CANCEL_WAIT_SECONDS = 60.0  # after an interrupt, wait at most this long for workers to stop
+INTERRUPT_POLL_SECONDS = 0.1  # how often the waiting thread looks for Ctrl-C
+_JOB_OPTIONS = ("split", "chunk_seconds", "carry_prompt")
+
+
+# -- results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """The outcome for one source: a transcript, or the error that stopped it."""
+
+    source: str
+    transcript: Transcript | None = None
+    error: BaseException | None = None
+    cached: bool = False
+    duration: float | None = None  # seconds of audio, when known
+    seconds: float = 0.0  # wall time spent on it
+
+    @property
+    def ok(self) -> bool:
+        return self.transcript is not None
+
+
+class BatchResult:
+    """What a batch produced, one :class:`BatchItem` per source, in input order.
+
+    Attributes
+    ----------
+    items : list of BatchItem
+    interrupted : bool
+        The batch was stopped early; unfinished sources carry an ``interrupted`` error.
+    rate_limited : int
+        How many 429 answers paused the batch.
+
+    Examples
+    --------
+    >>> result = audiokit.transcribe_many("recordings/*.mp3")           # doctest: +SKIP
+    >>> result.frame.query("error.isna()")[["source", "text"]]          # doctest: +SKIP
+    >>> result.transcripts["recordings/a.mp3"].to_srt()                 # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        items: list[BatchItem],
+        *,
+        index: Any = None,
+        interrupted: bool = False,
+        rate_limited: int = 0,
+        seconds: float = 0.0,
+    ) -> None:
+        self.items = items
+        self.interrupted = interrupted
+        self.rate_limited = rate_limited
+        self.seconds = seconds
+        self._index = index
+
+    @property
+    def transcripts(self) -> dict[str, Transcript]:
+        """Source → Transcript, for the sources that succeeded."""
+        return {i.source: i.transcript for i in self.items if i.transcript is not None}
+
+    @property
+    def errors(self) -> dict[str, BaseException]:
+        """Source → the exception, for the sources that failed."""
+        return {i.source: i.error for i in self.items if i.error is not None}
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """One row per source: source, text, duration, model, usage, error, cached.
+
+        ``usage`` is the usage dict the server reported; ``error`` is ``"Type: message"`` or
+        ``None``. For a pandas Series of sources, the Series' index is kept.
+        """
+        import pandas as pd
+
+        rows = []
+        for item in self.items:
+            t = item.transcript
+            rows.append(
+                {
+                    "source": item.source,
+                    "text": t.text if t else None,
+                    "duration": item.duration,
+                    "model": t.model if t else None,
+                    "usage": t.usage.to_dict() if t and t.usage else None,
+                    "error": _describe(item.error) if item.error else None,
+                    "cached": item.cached,
+                }
+            )
+        frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
+        if self._index is not None and len(self._index) == len(frame):
+            frame.index = self._index
+        return frame
+
+    @property
+    def ok(self) -> int:
+        return sum(1 for i in self.items if i.ok)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for i in self.items if i.error is not None)
+
+    @property
+    def cached(self) -> int:
+        return sum(1 for i in self.items if i.cached)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[BatchItem]:
+        return iter(self.items)
+
+    def __getitem__(self, key: int | str) -> BatchItem:
+        if isinstance(key, int):
+            return self.items[key]
+        for item in self.items:
+            if item.source == key:
+                return item
+        raise KeyError(key)
+
+    def summary(self) -> str:
+        text = f"{len(self)} sources: {self.ok} transcribed ({self.cached} from cache)"
+        text += f", {self.failed} failed"
+        if self.rate_limited:
+            text += f", paused {self.rate_limited}x for rate limits"
+        if self.interrupted:
+            text += " — interrupted (run again to resume; finished files are cached)"
+        return text
+
+    def __repr__(self) -> str:
+        return f"BatchResult({self.summary()})"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        frame = self.frame.copy()
+        frame["text"] = frame["text"].map(
+            lambda t: t if not isinstance(t, str) or len(t) < 120 else t[:117] + "…"
+        )
+        return f"<p><b>BatchResult</b>: {html.escape(self.summary())}</p>" + frame.to_html(
+            max_rows=50, na_rep=""
+        )
+
+
+def _describe(error: BaseException) -> str:
+    message = str(error).strip() or "(no message)"
+    return f"{type(error).__name__}: {message}"
+
+
+class BatchInterrupted(Exception):
+    """Recorded for the sources a batch did not get to before it was stopped."""
+
+    def __init__(self) -> None:
+        super().__init__("interrupted before this source finished")
+
+
+# -- rate limits ------------------------------------------------------------------------------
+
+
+class SharedRateLimit:
+    """One 429 pauses every request of the batch until the server's ``Retry-After`` passes.
+
+    Installed as httpx event hooks on the batch's client: the request hook waits while a pause
+    is on; the response hook starts a pause when the answer is 429. The client's own retry of
+    that request then goes through the same wait.
+    """
+
+    def __init__(self) -> None:
+        self.resume_at = 0.0  # time.monotonic() before which no request is sent
+        self.hits = 0
+
+    async def before_request(self, request: httpx.Request) -> None:
+        while (delay := self.resume_at - time.monotonic()) > 0:
+            await asyncio.sleep(delay)
+
+    async def after_response(self, response: httpx.Response) -> None:
+        if response.status_code != 429:
+            return
+        from ..wire import retry_after
+
+        pause = retry_after(response.headers)
+        pause = DEFAULT_RATE_LIMIT_PAUSE if pause is None else min(pause, MAX_RATE_LIMIT_PAUSE)
+        self.hits += 1
+        self.resume_at = max(self.resume_at, time.monotonic() + pause)
+
+    def attach(self, client: httpx.AsyncClient) -> None:
+        hooks = client.event_hooks
+        hooks["request"].append(self.before_request)
+        hooks["response"].append(self.after_response)
+        client.event_hooks = hooks
+
+    def detach(self, client: httpx.AsyncClient) -> None:
+        hooks = client.event_hooks
+        for name, hook in (("request", self.before_request), ("response", self.after_response)):
+            if hook in hooks[name]:
+                hooks[name].remove(hook)
+        client.event_hooks = hooks
+
+
+# -- sources ----------------------------------------------------------------------------------
+
+
+def _is_pandas(value: Any, kind: str) -> bool:
+    return type(value).__module__.startswith("pandas") and type(value).__name__ == kind
+
+
+def _directory_files(directory: Path) -> list[str]:
+    return sorted(
+        str(p)
+        for p in directory.iterdir()
+        if p.is_file() and p.suffix.lower().lstrip(".") in AUDIO_EXTENSIONS
+    )
+
+
+def _expand(sources: Any) -> tuple[list[tuple[str, Any]], Any]:
+    """``sources`` → ``[(label, audio), ...]`` and the index to give the frame (or None)."""
+    index = None
+    if _is_pandas(sources, "DataFrame"):
+        if sources.shape[1] != 1:
+            raise ValidationError(
+                "sources",
+                f"DataFrame with columns {list(sources.columns)}",
+                "a Series (one column), e.g. df['path']",
+            )
+        sources = sources.iloc[:, 0]
+    if _is_pandas(sources, "Series"):
+        index = sources.index
+        values: list[Any] = sources.tolist()
+    elif isinstance(sources, (str, os.PathLike)):
+        text = os.fspath(sources)
+        path = Path(text).expanduser()
+        if glob.has_magic(text):
+            values = sorted(p for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
+            if not values:
+                raise ValidationError("sources", text, "a pattern that matches audio files",
+                                      reason="no file matches")  # fmt: skip
+        elif path.is_dir():
+            values = _directory_files(path)
+            if not values:
+                raise ValidationError(
+                    "sources", text, "a directory with audio files in it",
+                    reason=f"no {', '.join(sorted(AUDIO_EXTENSIONS))} files there",
+                )  # fmt: skip
+        else:
+            values = [text]
+    elif isinstance(sources, (bytes, bytearray, AudioFile)):
+        values = [sources]
+    else:
+        try:
+            values = list(sources)
+        except TypeError:
+            raise InvalidTypeError(
+                "sources",
+                type(sources).__name__,
+                "a list of paths, a glob pattern, a directory or a pandas Series",
+            ) from None
+    entries = []
+    for i, value in enumerate(values):
+        if isinstance(value, (str, os.PathLike)):
+            label = os.fspath(value)
+        elif isinstance(value, AudioFile):
+            label = value.filename
+        else:
+            label = f"<source {i}>"
+        entries.append((label, value))
+    return entries, index
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+class _Batch:
+    """One batch: checked arguments, and the outcomes as they arrive."""
+
+    def __init__(
+        self,
+        sources: Any,
+        *,
+        client: Client | AsyncClient | None,
+        concurrency: int,
+        progress: bool,
+        cache: Any,
+        cache_dir: str | os.PathLike[str] | None,
+        params: dict[str, Any],
+    ) -> None:
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ValidationError("concurrency", concurrency, "a whole number >= 1")
+        self.entries, self.index = _expand(sources)
+        self.unique = list(dict.fromkeys(label for label, _ in self.entries))
+        self.audio = dict(self.entries)  # a label listed twice is transcribed once
+        self.options = {k: params.pop(k) for k in _JOB_OPTIONS if k in params}
+        if "stream" in params:
+            raise ValidationError("stream", params["stream"], "not in a batch (results only)")
+        check_job_options(**self.options, concurrency=concurrency)
+        self.model = params.pop("model", None) or defaults.transcription_model
+        check_transcription_params(self.model, params)  # a typo fails now, not once per file
+        self.params = params
+        self.client = client
+        self.concurrency = concurrency
+        self.progress = progress
+        self.cache: TranscriptCache | None = resolve_cache(cache, cache_dir)
+        self.outcomes: dict[str, BatchItem] = {}
+        self.limiter = SharedRateLimit()
+        self.bar: Any = None
+        self.started = time.monotonic()
+
+    # -- client -------------------------------------------------------------------------------
+
+    def _async_client(self) -> tuple[AsyncClient, bool]:
+        """The client to run on, and whether this batch owns (and closes) it."""
+        from ..client import AsyncClient, Client
+
+        client = self.client
+        if isinstance(client, AsyncClient):
+            return client, False
+        if client is None:
+            from ..client import default_client_options
+
+            return AsyncClient(**default_client_options()), True
+        if isinstance(client, Client):
+            s = client.settings
+            return (
+                AsyncClient(
+                    api_key=s.api_key.get_secret_value() if s.api_key else None,
+                    base_url=s.base_url if s.backend == "api" else None,
+                    organization=s.organization,
+                    project=s.project,
+                    backend=s.backend,
+                    timeout=s.timeout,
+                    max_retries=s.max_retries,
+                ),
+                True,
+            )
+        raise InvalidTypeError("client", type(client).__name__, "an audiokit Client or AsyncClient")
+
+    # -- progress -----------------------------------------------------------------------------
+
+    def open_bar(self) -> None:
+        if self.progress and self.bar is None:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=len(self.unique), desc="transcribing", unit="file")
+
+    def _tick(self, item: BatchItem) -> None:
+        if self.bar is None:
+            return
+        failed = sum(1 for i in self.outcomes.values() if i.error is not None)
+        cached = sum(1 for i in self.outcomes.values() if i.cached)
+        self.bar.set_postfix(cached=cached, failed=failed, refresh=False)
+        self.bar.update(1)
+
+    def close_bar(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    # -- work ---------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Transcribe every source; outcomes land in ``self.outcomes`` as they finish."""
+        client, owned = self._async_client()
+        http = client._http.client
+        self.limiter.attach(http)
+        gate = asyncio.Semaphore(self.concurrency)
+        todo = iter(label for label in self.unique if label not in self.outcomes)
+
+        async def send(audio: Any, params: dict[str, Any]) -> Transcript:
+            async with gate:
+                return await client._send_transcription(audio, self.model, params)
+
+        async def worker() -> None:
+            for label in todo:
+                item = await self._one(client, send, label)
+                self.outcomes[label] = item
+                self._tick(item)
+
+        try:
+            workers = min(self.concurrency, len(self.unique)) or 1
+            await asyncio.gather(*(worker() for _ in range(workers)))
+        finally:
+            self.limiter.detach(http)
+            if owned:
+                await client.aclose()
+
+    def _prepare(self, client: AsyncClient, audio: Any) -> tuple[Any, Transcript | None]:
+        """Build the file's job and look it up in the cache (blocking: probing, hashing)."""
+        job = client._transcription_job(
+            audio,
+            self.model,
+            dict(self.params),
+            cache=self.cache,
+            concurrency=self.concurrency,
+            **self.options,
+        )
+        return job, job.cached()
+
+    async def _one(self, client: AsyncClient, send: Any, label: str) -> BatchItem:
+        started = time.monotonic()
+        audio = self.audio[label]
+        try:
+            job, hit = await asyncio.to_thread(self._prepare, client, audio)
+            transcript = hit if hit is not None else await job.run_async(send)
+            duration = transcript.duration or job.seconds
+            if duration is None:
+                duration = await asyncio.to_thread(_audio_seconds, job.audio)
+            return BatchItem(
+                label, transcript, None, hit is not None, duration, time.monotonic() - started
+            )
+        except Exception as exc:  # recorded in its row: one bad file never stops the batch
+            return BatchItem(label, None, exc, False, None, time.monotonic() - started)
+
+    def result(self, *, interrupted: bool = False) -> BatchResult:
+        by_label = {
+            label: self.outcomes.get(label) or BatchItem(label, error=BatchInterrupted())
+            for label in self.unique
+        }
+        items = [by_label[label] for label, _ in self.entries]
+        return BatchResult(
+            items,
+            index=self.index,
+            interrupted=interrupted,
+            rate_limited=self.limiter.hits,
+            seconds=time.monotonic() - self.started,
+        )
+
+
+def _audio_seconds(audio: Any) -> float | None:
+    from ..audio import probe
+
+    try:
+        if isinstance(audio, AudioFile):
+            audio = audio.data
+        duration = probe(audio).duration
+    except (ValueError, OSError, TypeError):
+        return None
+    return duration if duration is not None and math.isfinite(duration) else None
+
+
+def _run_in_thread(batch: _Batch) -> BatchResult:
+    """Run the batch on a private event loop in a worker thread; Ctrl-C cancels it."""
+    state: dict[str, Any] = {}
+    finished = threading.Event()
+
+    async def main() -> None:
+        state["loop"] = asyncio.get_running_loop()
+        state["task"] = asyncio.current_task()
+        try:
+            await batch.run()
+        except asyncio.CancelledError:
+            state["cancelled"] = True  # our own loop's main task: the interrupt is handled
+        except BaseException as exc:
+            state["error"] = exc
+
+    def thread_main() -> None:
+        try:
+            asyncio.run(main())
+        finally:
+            finished.set()
+
+    thread = threading.Thread(target=thread_main, name="audiokit-batch", daemon=True)
+    thread.start()
+    interrupted = False
+    try:
+        # A short timeout, not one long wait: a blocked wait may not wake for a signal that
+        # the OS delivered to another thread (or one raised with _thread.interrupt_main).
+        while not finished.wait(INTERRUPT_POLL_SECONDS):
+            pass
+    except KeyboardInterrupt:
+        interrupted = True
+        loop, task = state.get("loop"), state.get("task")
+        if loop is not None and task is not None:
+            loop.call_soon_threadsafe(task.cancel)
+        finished.wait(CANCEL_WAIT_SECONDS)
+    if "error" in state:
+        raise state["error"]
+    result = batch.result(interrupted=interrupted)
+    if interrupted:
+        warnings.warn(
+            f"batch interrupted: {result.ok + result.failed} of {len(result)} sources "
+            "finished; run it again to resume (finished files come from the cache)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return result
+
+
+# -- public functions -------------------------------------------------------------------------
+
+
+def transcribe_many(
+    sources: Any,
+    *,
+    client: Client | AsyncClient | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: bool = True,
+    cache: bool | str | os.PathLike[str] | TranscriptCache = True,
+    cache_dir: str | os.PathLike[str] | None = None,
+    **transcribe_params: Any,
+) -> BatchResult:
+    """Transcribe many files concurrently; failures are recorded, never fatal.
+
+    Parameters
+    ----------
+    sources
+        A list of paths (or bytes), a glob pattern (``"calls/**/*.mp3"``), a directory (its
+        audio files), or a pandas Series of paths (its index is kept in ``.frame``).
+    client
+        The client to use (default: one like the module-level default client). A blocking
+        :class:`Client` is mirrored by an :class:`AsyncClient` with the same settings.
+    concurrency
+        Requests in flight at once (files and chunks of long files together).
+    progress
+        Show a progress bar (a widget in Jupyter, text elsewhere).
+    cache
+        ``True`` (default): reuse and store transcripts on disk (``cache_dir``, else
+        ``$AUDIOKIT_CACHE_DIR``, else the user cache directory), so a re-run never pays twice
+        for the same audio and parameters. ``False``: always send. A path or a
+        :class:`TranscriptCache`: use that cache.
+    cache_dir
+        Where the cache lives (with ``cache=True``).
+    **transcribe_params
+        Anything :meth:`Client.transcribe` takes (``model``, ``language``, ``prompt``,
+        ``response_format``, ``split``, ``chunk_seconds``, …), except ``stream``. Checked once,
+        before the first request.
+
+    Returns
+    -------
+    BatchResult
+        ``.frame`` (a DataFrame: source, text, duration, model, usage, error, cached),
+        ``.transcripts`` (source → Transcript), ``.errors``.
+
+    Notes
+    -----
+    Works inside Jupyter: the batch runs on its own event loop in a worker thread. Interrupting
+    it returns the finished part (``result.interrupted`` is True) with a warning.
+
+    Examples
+    --------
+    >>> result = audiokit.transcribe_many("interviews/", language="en")   # doctest: +SKIP
+    >>> result.frame[["source", "text", "error"]]                          # doctest: +SKIP
+    """
+    batch = _Batch(
+        sources,
+        client=client,
+        concurrency=concurrency,
+        progress=progress,
+        cache=cache,
+        cache_dir=cache_dir,
+        params=dict(transcribe_params),
+    )
+    batch.open_bar()
+    try:
+        return _run_in_thread(batch)
+    finally:
+        batch.close_bar()
+
+
+async def atranscribe_many(
+    sources: Any,
+    *,
+    client: AsyncClient | Client | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: bool = True,
+    cache: bool | str | os.PathLike[str] | TranscriptCache = True,
+    cache_dir: str | os.PathLike[str] | None = None,
+    **transcribe_params: Any,
+) -> BatchResult:
+    """The coroutine form of :func:`transcribe_many`, on the running event loop.
+
+    Cancelling it cancels the requests in flight and propagates the cancellation; every file
+    that finished before is in the cache, so awaiting it again resumes where it stopped.
+    """
+    batch = _Batch(
+        sources,
+        client=client,
+        concurrency=concurrency,
+        progress=progress,
+        cache=cache,
+        cache_dir=cache_dir,
+        params=dict(transcribe_params),
+    )
+    batch.open_bar()
+    try:
+        await batch.run()
+    finally:
+        batch.close_bar()
+    return batch.result()

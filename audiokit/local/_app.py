@@ -1,0 +1,533 @@
+"""The API's audio routes over the local engines: request bytes in, response bytes out.
+
+``LocalApp.handle(method, path, headers, body)`` is framework-free so that the in-process httpx
+transport and the ``audiokit serve`` HTTP server share it exactly. Parameters go through the very
+same checks as the client (``audiokit.wire._requests``), so the offline engine accepts and refuses
+what the API would; what the local models cannot do (diarization, custom voices) is refused with
+a clear OpenAI-shaped error.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.parser
+import email.policy
+import json
+import logging
+import math
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core import MAX_UPLOAD_BYTES, UnsupportedError, ValidationError
+from ..core import SPEECH_SAMPLE_RATE as API_SPEECH_RATE
+from ..records import Segment, TokenLogprob, Usage, Word
+from ..results import Transcript
+from ..wire import (
+    SPEECH_MODELS,
+    TRANSCRIPTION_MODELS,
+    speech_request,
+    transcription_capabilities,
+    transcription_request,
+    translation_request,
+)
+
+__all__ = ["LocalApp", "LocalResponse"]
+
+logger = logging.getLogger("audiokit.local")
+
+WHISPER_RATE = 16_000  # Hz: what Whisper models take
+JSON_FORMATS = ("json", "verbose_json", "diarized_json")
+LANGUAGE_NAMES = {"en": "english"}
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass
+class LocalResponse:
+    """A response: status, headers and a body (bytes, or an iterator of byte chunks)."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | Iterator[bytes] = b""
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200) -> LocalResponse:
+        return cls(status, {"content-type": "application/json"}, json.dumps(data).encode())
+
+    @classmethod
+    def error(
+        cls,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+    ) -> LocalResponse:
+        body = {"error": {"message": message, "type": type, "param": param, "code": code}}
+        return cls.json(body, status)
+
+
+class HTTPProblem(Exception):
+    """Raised inside a route to answer with an error response."""
+
+    def __init__(self, response: LocalResponse) -> None:
+        self.response = response
+
+
+class LocalApp:
+    """OpenAI-compatible audio routes served by the local engines.
+
+    Parameters
+    ----------
+    whisper, piper
+        Engines to use; default the bundled ones (loaded lazily on first request).
+    api_key
+        When set, requests must carry ``Authorization: Bearer <api_key>``.
+    """
+
+    def __init__(self, whisper: Any = None, piper: Any = None, *, api_key: str | None = None):
+        self._whisper = whisper
+        self._piper = piper
+        self._api_key = api_key
+        self._routes: dict[tuple[str, str], Callable[[Mapping[str, str], bytes], LocalResponse]] = {
+            ("GET", "/models"): self._models,
+            ("POST", "/audio/transcriptions"): self._transcriptions,
+            ("POST", "/audio/translations"): self._translations,
+            ("POST", "/audio/speech"): self._speech,
+        }
+        from ._voices import custom_voice_routes  # refused offline, with the reason
+
+        self._routes.update(custom_voice_routes())
+
+    # -- engines (lazy) -----------------------------------------------------------------------
+
+    @property
+    def whisper(self) -> Any:
+        if self._whisper is None:
+            from ._whisper import WhisperEngine
+
+            self._whisper = WhisperEngine()
+        return self._whisper
+
+    @property
+    def piper(self) -> Any:
+        if self._piper is None:
+            from ._piper import PiperEngine
+
+            self._piper = PiperEngine()
+        return self._piper
+
+    # -- dispatch -----------------------------------------------------------------------------
+
+    def handle(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes
+    ) -> LocalResponse:
+        """Answer one request. Never raises for bad input: errors become error responses."""
+        headers = {k.lower(): v for k, v in headers.items()}
+        route_path = path.split("?", 1)[0]
+        route_path = route_path[3:] if route_path.startswith("/v1/") else route_path
+        route_path = _route_template(route_path.rstrip("/"), self._routes)
+        route = self._routes.get((method.upper(), route_path))
+        if route is None:
+            known = any(p == route_path for _, p in self._routes)
+            if known:
+                return LocalResponse.error(405, f"method {method} not allowed on {path}")
+            return LocalResponse.error(404, f"unknown route {method} {path}", code="unknown_url")
+        if self._api_key is not None and headers.get("authorization") != f"Bearer {self._api_key}":
+            return LocalResponse.error(
+                401,
+                "Incorrect or missing API key for this audiokit server.",
+                code="invalid_api_key",
+            )
+        try:
+            return route(headers, body)
+        except HTTPProblem as problem:
+            return problem.response
+        except UnsupportedError as exc:
+            return LocalResponse.error(400, str(exc), param=exc.param, code="unsupported_value")
+        except ValidationError as exc:
+            code = "invalid_file_format" if exc.param == "file" else "invalid_value"
+            return LocalResponse.error(400, str(exc), param=exc.param, code=code)
+        except Exception as exc:  # a bug or an engine failure: an API-shaped 500, logged
+            logger.exception("local engine failed on %s %s", method, path)
+            return LocalResponse.error(
+                500, f"the local engine failed: {type(exc).__name__}: {exc}", type="server_error"
+            )
+
+    def _models(self, headers: Mapping[str, str], body: bytes) -> LocalResponse:
+        names = list(TRANSCRIPTION_MODELS) + list(SPEECH_MODELS)
+        data = [
+            {"id": n, "object": "model", "created": 0, "owned_by": "audiokit-local"} for n in names
+        ]
+        return LocalResponse.json({"object": "list", "data": data})
+
+    # -- speech to text -----------------------------------------------------------------------
+
+    def _transcriptions(self, headers: Mapping[str, str], body: bytes) -> LocalResponse:
+        fields, file = _parse_form(headers, body)
+        names = fields.pop("known_speaker_names", None)
+        refs = fields.pop("known_speaker_references", None)
+        request = transcription_request(
+            file,
+            model=_required(fields, "model"),
+            language=fields.get("language"),
+            prompt=fields.get("prompt"),
+            response_format=fields.get("response_format", "json"),
+            temperature=_float(fields, "temperature"),
+            timestamp_granularities=fields.get("timestamp_granularities"),
+            include=fields.get("include"),
+            chunking_strategy=fields.get("chunking_strategy"),
+            known_speaker_names=names,
+            known_speaker_references=refs,
+            languages=fields.get("languages"),
+            keywords=fields.get("keywords"),
+            stream=_bool(fields, "stream"),
+        )
+        fmt = request.response_format or "json"
+        if fmt == "diarized_json" or names:
+            raise UnsupportedError(
+                "response_format" if fmt == "diarized_json" else "known_speaker_names",
+                fmt if fmt == "diarized_json" else names,
+                "json, text, srt, verbose_json, vtt offline",
+                reason="speaker diarization is not available in the offline "
+                "engine (it needs the API's gpt-4o-transcribe-diarize)",
+            )
+        return self._run_whisper(request, file, task="transcribe")
+
+    def _translations(self, headers: Mapping[str, str], body: bytes) -> LocalResponse:
+        fields, file = _parse_form(headers, body)
+        request = translation_request(
+            file,
+            model=_required(fields, "model"),
+            prompt=fields.get("prompt"),
+            response_format=fields.get("response_format", "json"),
+            temperature=_float(fields, "temperature"),
+        )
+        return self._run_whisper(request, file, task="translate")
+
+    def _run_whisper(self, request: Any, file: bytes, *, task: str) -> LocalResponse:
+        from ..audio import decode
+
+        params = request.params
+        samples, _ = decode(file, sample_rate=WHISPER_RATE)
+        duration = len(samples) / WHISPER_RATE
+        engine = self.whisper
+        language = params.get("language")
+        if task == "translate" and not getattr(engine, "multilingual", True):
+            # An English-only model hears only English, and English is what translation yields.
+            task, language = "transcribe", "en"
+        granularities = params.get("timestamp_granularities") or []
+        want_logprobs = "logprobs" in (params.get("include") or [])
+        segments = engine.transcribe(
+            samples,
+            language=language,
+            prompt=params.get("prompt"),
+            temperature=float(params.get("temperature", 0.0)),
+            word_timestamps="word" in granularities,
+            task=task,
+            logprobs=want_logprobs or request.stream,
+        )
+        builder = _TranscriptBuilder(request, duration, task, want_logprobs)
+        if request.stream:
+            return LocalResponse(
+                200,
+                {"content-type": "text/event-stream", "cache-control": "no-cache"},
+                builder.sse(segments),
+            )
+        transcript = builder.build(segments)
+        body = transcript.to_response(request.response_format or "json")
+        if isinstance(body, str):
+            return LocalResponse(200, {"content-type": "text/plain; charset=utf-8"}, body.encode())
+        return LocalResponse.json(body)
+
+    # -- text to speech -----------------------------------------------------------------------
+
+    def _speech(self, headers: Mapping[str, str], body: bytes) -> LocalResponse:
+        try:
+            data = json.loads(body or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise HTTPProblem(
+                LocalResponse.error(400, "the request body is not valid JSON")
+            ) from None
+        if not isinstance(data, dict):
+            raise HTTPProblem(LocalResponse.error(400, "the request body must be a JSON object"))
+        unknown = set(data) - {
+            "model",
+            "input",
+            "voice",
+            "instructions",
+            "response_format",
+            "speed",
+            "stream_format",
+        }
+        if unknown:
+            raise ValidationError(
+                sorted(unknown)[0],
+                data[sorted(unknown)[0]],
+                "model, input, voice, instructions, response_format, speed, stream_format",
+                reason="unknown parameter",
+            )
+        for name in ("model", "input", "voice"):
+            _required(data, name)
+        request = speech_request(
+            data["input"],
+            model=data["model"],
+            voice=data["voice"],
+            instructions=data.get("instructions"),
+            response_format=data.get("response_format", "mp3"),
+            speed=data.get("speed"),
+            stream_format=data.get("stream_format"),
+        )
+        voice = request.json["voice"] if request.json else None
+        if isinstance(voice, dict):
+            raise UnsupportedError(
+                "voice",
+                voice,
+                ", ".join(("alloy", "ash", "coral", "…")),
+                reason="custom voices are not available offline; every "
+                "built-in voice name uses the local Piper voice",
+            )
+        fmt = request.response_format or "mp3"
+        speed = float(request.json.get("speed", 1.0)) if request.json else 1.0
+        text = data["input"]
+        if request.stream:
+            return LocalResponse(
+                200,
+                {"content-type": "text/event-stream", "cache-control": "no-cache"},
+                self._speech_sse(text, fmt, speed),
+            )
+        from ..audio import encode
+        from ..results import MIME_TYPES
+
+        audio = encode(self._synthesize(text, speed), API_SPEECH_RATE, fmt)
+        return LocalResponse(200, {"content-type": MIME_TYPES[fmt]}, audio)
+
+    def _synthesize(self, text: str, speed: float) -> Any:
+        from ..audio import resample
+
+        samples = self.piper.synthesize(text, speed=speed)
+        return resample(samples, self.piper.sample_rate, API_SPEECH_RATE)
+
+    def _speech_sse(self, text: str, fmt: str, speed: float) -> Iterator[bytes]:
+        """SSE ``speech.audio.delta`` events; sentence by sentence where the format concatenates."""
+        from ..audio import encode
+
+        if fmt in ("pcm", "mp3"):  # raw PCM and MP3 frames stay valid when concatenated
+            pieces = (
+                encode(self._synthesize(s, speed), API_SPEECH_RATE, fmt)
+                for s in SENTENCE_END.split(text)
+                if s.strip()
+            )
+        else:
+            audio = encode(self._synthesize(text, speed), API_SPEECH_RATE, fmt)
+            pieces = (audio[i : i + 32_768] for i in range(0, len(audio), 32_768))
+        for piece in pieces:
+            yield _sse({"type": "speech.audio.delta", "audio": base64.b64encode(piece).decode()})
+        usage = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}  # nothing is billed
+        yield _sse({"type": "speech.audio.done", "usage": usage})
+
+
+class _TranscriptBuilder:
+    """Turns the engine's segments into a Transcript, or into SSE events as they arrive."""
+
+    def __init__(self, request: Any, duration: float, task: str, logprobs: bool) -> None:
+        self.request = request
+        self.duration = duration
+        self.task = task
+        self.logprobs = logprobs
+
+    def build(self, segments: Any) -> Transcript:
+        seg_records, words, tokens = [], [], []
+        for seg in segments:
+            seg_records.append(
+                Segment(
+                    id=seg.id,
+                    start=seg.start,
+                    end=seg.end,
+                    text=seg.text,
+                    seek=seg.seek,
+                    tokens=tuple(seg.tokens),
+                    temperature=seg.temperature,
+                    avg_logprob=seg.avg_logprob,
+                    compression_ratio=seg.compression_ratio,
+                    no_speech_prob=seg.no_speech_prob,
+                )
+            )
+            words += [
+                Word(word=w[0], start=w[1], end=w[2], probability=w[3]) for w in seg.words or ()
+            ]
+            if self.logprobs:
+                tokens += [_token(t) for t in seg.token_logprobs or ()]
+        params = self.request.params
+        caps = transcription_capabilities(params.get("model", ""))
+        granularities = params.get("timestamp_granularities") or ["segment"]
+        language = params.get("language") or "en"
+        return Transcript(
+            text="".join(s.text for s in seg_records).strip(),
+            language=LANGUAGE_NAMES.get(language, language),
+            duration=round(self.duration, 3),
+            segment_list=tuple(seg_records) if "segment" in granularities else (),
+            word_list=tuple(words) if "word" in granularities else (),
+            logprobs=tuple(tokens),
+            usage=Usage(type="duration", seconds=math.ceil(self.duration)) if caps.known else None,
+            model=params.get("model"),
+            task=self.task,
+            response_format=self.request.response_format or "json",
+        )
+
+    def sse(self, segments: Any) -> Iterator[bytes]:
+        texts: list[str] = []
+        all_tokens: list[dict[str, Any]] = []
+        for seg in segments:
+            if self.logprobs and seg.token_logprobs:
+                for t in seg.token_logprobs:
+                    token = _token(t).to_dict()
+                    texts.append(token["token"])
+                    all_tokens.append(token)
+                    yield _sse(
+                        {
+                            "type": "transcript.text.delta",
+                            "delta": token["token"],
+                            "logprobs": [token],
+                        }
+                    )
+            else:
+                delta = seg.text if texts else seg.text.lstrip()
+                texts.append(delta)
+                yield _sse({"type": "transcript.text.delta", "delta": delta})
+        done: dict[str, Any] = {"type": "transcript.text.done", "text": "".join(texts).strip()}
+        if self.logprobs:
+            done["logprobs"] = all_tokens
+        yield _sse(done)
+
+
+def _token(item: Any) -> TokenLogprob:
+    token, logprob, raw = item
+    return TokenLogprob(
+        token=token,
+        logprob=min(0.0, float(logprob)),
+        bytes=tuple(raw) if raw is not None else tuple(token.encode()),
+    )
+
+
+def _sse(data: dict[str, Any]) -> bytes:
+    return f"data: {json.dumps(data)}\n\n".encode()
+
+
+# -- request parsing ------------------------------------------------------------------------------
+
+
+def _route_template(path: str, routes: Mapping[tuple[str, str], Any]) -> str:
+    """The registered ``{param}`` template ``path`` matches (``/a/{id}`` for ``/a/x``), else
+    ``path`` itself."""
+    parts = path.split("/")
+    for _, template in routes:
+        pattern = template.split("/")
+        if (
+            "{" in template
+            and len(pattern) == len(parts)
+            and all(
+                t == p or (t.startswith("{") and p) for t, p in zip(pattern, parts, strict=True)
+            )
+        ):
+            return template
+    return path
+
+
+def _parse_form(headers: Mapping[str, str], body: bytes) -> tuple[dict[str, Any], bytes]:
+    """Multipart fields (``x[]`` and ``x[key]`` regrouped into lists/dicts) and the file bytes."""
+    ctype = headers.get("content-type", "")
+    if not ctype.startswith("multipart/form-data"):
+        raise HTTPProblem(
+            LocalResponse.error(
+                415,
+                "expected multipart/form-data with a 'file' part",
+                code="unsupported_media_type",
+            )
+        )
+    if len(body) > MAX_UPLOAD_BYTES + 1024 * 1024:  # the file plus generous room for fields
+        raise HTTPProblem(
+            LocalResponse.error(
+                413, "the upload is over the 25 MB limit", param="file", code="file_too_large"
+            )
+        )
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {ctype}\r\n\r\n".encode() + body
+    )
+    fields: dict[str, Any] = {}
+    file: bytes | None = None
+    for part in message.iter_parts() if message.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        payload = part.get_payload(decode=True) or b""
+        if name == "file":
+            file = payload
+            continue
+        value = payload.decode("utf-8", "replace")
+        if name.endswith("[]"):
+            fields.setdefault(name[:-2], []).append(value)
+        elif "[" in name and name.endswith("]"):
+            outer, inner = name[:-1].split("[", 1)
+            target = fields.setdefault(outer, {})
+            if isinstance(target, dict):
+                target[inner] = _number_or_text(value)
+        else:
+            fields[name] = value
+    if file is None:
+        raise ValidationError(
+            "file", None, "an audio file in a multipart 'file' part", reason="no file was uploaded"
+        )
+    if len(file) > MAX_UPLOAD_BYTES:
+        raise HTTPProblem(
+            LocalResponse.error(
+                413,
+                f"the file is {len(file) / 2**20:.1f} MB; the limit is 25 MB",
+                param="file",
+                code="file_too_large",
+            )
+        )
+    for key in (
+        "include",
+        "timestamp_granularities",
+        "known_speaker_names",
+        "known_speaker_references",
+        "languages",
+        "keywords",
+    ):
+        if isinstance(fields.get(key), str):
+            fields[key] = [fields[key]]
+    return fields, file
+
+
+def _number_or_text(value: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
+
+
+def _required(fields: Mapping[str, Any], name: str) -> Any:
+    if name not in fields or fields[name] in (None, ""):
+        raise ValidationError(name, None, f"a value for '{name}'", reason=f"'{name}' is required")
+    return fields[name]
+
+
+def _float(fields: Mapping[str, Any], name: str) -> float | None:
+    if name not in fields:
+        return None
+    try:
+        return float(fields[name])
+    except ValueError:
+        raise ValidationError(name, fields[name], "a number") from None
+
+
+def _bool(fields: Mapping[str, Any], name: str) -> bool:
+    value = str(fields.get(name, "false")).lower()
+    if value not in ("true", "false", "1", "0"):
+        raise ValidationError(name, fields.get(name), "true or false")
+    return value in ("true", "1")

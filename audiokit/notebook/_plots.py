@@ -1,0 +1,155 @@
+"""Confidence plots with matplotlib: along the transcript, and as a histogram.
+
+matplotlib is imported inside the functions. Without an ``ax`` a new figure comes from
+``plt.subplots`` (so notebooks show it as usual); every function returns the Axes it drew on,
+``ax.figure`` being its figure.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..analysis import check_threshold, confidence_units
+from ..results import provides
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from ..results import Transcript
+
+__all__ = ["plot_confidence", "plot_confidence_histogram"]
+
+_OK_COLOR = "#4C72B0"  # confident: muted blue
+_LOW_COLOR = "#C44E52"  # below the threshold: muted red
+_MAX_LABELS = 25  # more labels than this turn into clutter; the least confident ones win
+
+
+def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=size, layout="constrained")
+    return ax
+
+
+@provides("plot_confidence")
+def plot_confidence(
+    transcript: Transcript,
+    by: str = "word",
+    threshold: float = 0.5,
+    ax: Axes | None = None,
+    *,
+    max_labels: int = _MAX_LABELS,
+) -> Axes:
+    """Confidence of each word (or token) along the transcript; see
+    :meth:`Transcript.plot_confidence`."""
+    threshold = check_threshold(threshold)
+    frame = confidence_units(transcript, by)
+    conf = frame["confidence"].to_numpy(dtype=float)
+    labels = frame["label"].astype(object).to_numpy()
+    start = frame["start"].to_numpy(dtype=float)
+    end = frame["end"].to_numpy(dtype=float)
+    has_conf = ~np.isnan(conf)
+    word_timed = (frame["time_source"] == "word").to_numpy(dtype=bool)
+    timed = bool(has_conf.any() and word_timed[has_conf].all())
+    if timed:
+        x = (start + end) / 2
+        xlabel = "time (s)"
+        if by == "token":  # tokens of one word share its times: spread them across it
+            word = frame["word_index"].fillna(-1).to_numpy(dtype=np.int64)
+            rank = frame.groupby(word).cumcount().to_numpy()
+            count = frame.groupby(word)["token"].transform("size").to_numpy()
+            x = np.where(word >= 0, start + (end - start) * (rank + 0.5) / count, x)
+    else:
+        x = np.arange(len(frame), dtype=float)
+        xlabel = f"{by} number"
+
+    ax = _axes(ax, (10, 3.2))
+    ax.plot(
+        x[has_conf],
+        conf[has_conf],
+        color=_OK_COLOR,
+        linewidth=1,
+        marker="o",
+        markersize=3,
+        label=f"{by} confidence",
+    )
+    ax.axhline(
+        threshold, color=_LOW_COLOR, linestyle="--", linewidth=1, label=f"threshold {threshold:g}"
+    )
+    with np.errstate(invalid="ignore"):
+        low = conf < threshold
+    if low.any():
+        ax.scatter(x[low], conf[low], color=_LOW_COLOR, s=22, zorder=3, label="below threshold")
+        shown = np.flatnonzero(low)
+        shown = shown[np.argsort(conf[shown], kind="stable")][: max(0, max_labels)]
+        for rank, i in enumerate(sorted(shown.tolist())):
+            ax.annotate(
+                str(labels[i]).strip(),
+                (x[i], conf[i]),
+                # below the point, away from the threshold line; alternate depths so that
+                # neighbours do not collide
+                xytext=(0, -7 - 9 * (rank % 2)),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                fontsize=8,
+                color=_LOW_COLOR,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
+            )
+    ax.set_ylim(-0.2 if low.any() else -0.03, 1.08)
+    ax.set_yticks(np.linspace(0.0, 1.0, 6))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("confidence (probability)")
+    n_low, n = int(low.sum()), int(has_conf.sum())
+    ax.set_title(f"{by.capitalize()} confidence: {n_low} of {n} {by}s below {threshold:g}")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8, framealpha=0.8)
+    return ax
+
+
+@provides("plot_confidence_histogram")
+def plot_confidence_histogram(
+    transcript: Transcript,
+    ax: Axes | None = None,
+    *,
+    by: str = "word",
+    threshold: float = 0.5,
+    bins: int = 20,
+    log: bool | None = None,
+) -> Axes:
+    """Distribution of word (or token) confidence; see
+    :meth:`Transcript.plot_confidence_histogram`."""
+    from ..core import ValidationError
+
+    threshold = check_threshold(threshold)
+    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
+        raise ValidationError("bins", bins, "a positive integer")
+    frame = confidence_units(transcript, by)
+    conf = frame["confidence"].to_numpy(dtype=float)
+    conf = conf[~np.isnan(conf)]
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    counts, _ = np.histogram(conf, bins=edges)
+    if log is None:  # most figures pile up near 1: a log scale keeps the low bins visible
+        nonzero = counts[counts > 0]
+        log = bool(len(nonzero) and nonzero.max() > 50 * nonzero.min())
+
+    ax = _axes(ax, (6, 3.2))
+    _, _, patches = ax.hist(conf, bins=edges, color=_OK_COLOR, edgecolor="white", log=log)
+    for left, patch in zip(edges[:-1], patches, strict=True):
+        if left < threshold:
+            patch.set_facecolor(_LOW_COLOR)
+    ax.axvline(
+        threshold, color="black", linestyle="--", linewidth=1, label=f"threshold {threshold:g}"
+    )
+    n_low = int((conf < threshold).sum())
+    share = n_low / len(conf) if len(conf) else 0.0
+    ax.set_title(f"{len(conf)} {by}s, {n_low} ({share:.0%}) below {threshold:g}")
+    ax.set_xlabel(f"{by} confidence (probability)")
+    ax.set_ylabel(f"{by}s" + (" (log scale)" if log else ""))
+    ax.set_xlim(0, 1)
+    ax.legend(loc="upper left", fontsize=8)
+    return ax

@@ -1,0 +1,12 @@
+"""Result records (Segment, Word, TokenLogprob, Usage): the bottom of the result types."""
+
+from ._records import Segment, TokenLogprob, Usage, Word, float_or_none, merge_logprobs
+
+__all__ = [
+    "Segment",
+    "TokenLogprob",
+    "Usage",
+    "Word",
+    "float_or_none",
+    "merge_logprobs",
+]

@@ -1,0 +1,551 @@
+"""Sending checked requests over httpx: auth headers, retries, error mapping, SSE.
+
+The decisions (what to send, whether and when to retry, which error a response means, how to
+read a body) live in :class:`_HTTPBase`; :class:`SyncHTTP` and :class:`AsyncHTTP` only do the I/O.
+httpx exceptions are translated here, once, into audiokit's tree. The local engine plugs in as an
+httpx transport, so everything above this layer is the same offline and online.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import email.utils
+import json
+import logging
+import math
+import random
+import re
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+
+from ..core import (
+    USER_AGENT,
+    APIConnectionError,
+    APIError,
+    APIResponseError,
+    APIStatusError,
+    APITimeoutError,
+    Settings,
+    StreamError,
+    status_error_class,
+)
+from ._requests import APIRequest
+
+__all__ = ["JSON_FORMATS", "AsyncHTTP", "SyncHTTP", "retry_after"]
+
+logger = logging.getLogger("audiokit")
+
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+INITIAL_BACKOFF = 0.5  # seconds, doubled on every retry
+MAX_BACKOFF = 8.0  # seconds
+MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After is not waited for
+MAX_RESPONSE_BYTES = 256 * 1024 * 1024  # refuse to buffer a larger body
+JSON_FORMATS = ("json", "verbose_json", "diarized_json")
+
+
+class _HTTPBase:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _headers(self, request: APIRequest) -> dict[str, str]:
+        headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "text/event-stream" if request.stream else "*/*",
+        }
+        if self.settings.api_key:
+            headers["Authorization"] = f"Bearer {self.settings.api_key.get_secret_value()}"
+        if self.settings.organization:
+            headers["OpenAI-Organization"] = self.settings.organization
+        if self.settings.project:
+            headers["OpenAI-Project"] = self.settings.project
+        return headers
+
+    def _build(
+        self, client: httpx.Client | httpx.AsyncClient, request: APIRequest
+    ) -> httpx.Request:
+        url = self.settings.base_url.rstrip("/") + request.path
+        query = list(request.query) or None
+        if request.json is not None:
+            return client.build_request(
+                request.method,
+                url,
+                json=request.json,
+                params=query,
+                headers=self._headers(request),
+            )
+        data: dict[str, Any] = {}
+        for key, value in request.data:
+            if key.endswith("[]"):
+                data.setdefault(key, []).append(value)
+            else:
+                data[key] = value
+        files = {name: (f.filename, f.data, f.content_type) for name, f in request.files}
+        return client.build_request(
+            request.method,
+            url,
+            data=data or None,
+            files=files or None,
+            params=query,
+            headers=self._headers(request),
+        )
+
+    # -- deciding ---------------------------------------------------------------------------
+
+    def _retry_delay(self, attempt: int, response: httpx.Response | None) -> float | None:
+        """Seconds to wait before retry number ``attempt + 1``, or None not to retry."""
+        if attempt >= self.settings.max_retries:
+            return None
+        if response is not None:
+            should = response.headers.get("x-should-retry")
+            if should == "false" or (
+                should != "true"
+                and response.status_code not in RETRY_STATUSES
+                and response.status_code < 500
+            ):
+                return None
+            hinted = retry_after(response.headers)
+            if hinted is not None and hinted <= MAX_RETRY_AFTER:
+                return hinted
+        backoff = min(MAX_BACKOFF, INITIAL_BACKOFF * 2**attempt)
+        return backoff * (1 - 0.25 * random.random())  # jitter spreads concurrent retries
+
+    def _status_error(self, response: httpx.Response, body: bytes) -> APIStatusError:
+        status = response.status_code
+        request_id = response.headers.get("x-request-id")
+        cls = status_error_class(status)
+        try:
+            decoded: Any = json.loads(body) if body else None
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or absurd (deep/huge numbers)
+            decoded = body.decode("utf-8", "replace")
+        decoded = self._redact(decoded)
+        error = decoded.get("error") if isinstance(decoded, dict) else None
+        if isinstance(error, str) and error:
+            error = {"message": error}
+        if isinstance(error, dict):
+            return cls(
+                str(error.get("message") or response.reason_phrase),
+                status_code=status,
+                type=error.get("type"),
+                code=_str_or_none(error.get("code")),
+                param=_str_or_none(error.get("param")),
+                request_id=request_id,
+                body=decoded,
+            )
+        if isinstance(decoded, dict):  # e.g. RFC 7807 problem+json from other servers
+            message = _problem_message(decoded)
+            return cls(
+                message or response.reason_phrase,
+                status_code=status,
+                type=decoded.get("type"),
+                request_id=request_id,
+                body=decoded,
+            )
+        text = decoded if isinstance(decoded, str) else json.dumps(decoded) if decoded else ""
+        message = _html_message(text) or text.strip()[:500] or response.reason_phrase or "error"
+        return cls(message, status_code=status, request_id=request_id, body=decoded)
+
+    def _event(self, sse: Any) -> Any:
+        """One SSE payload; an error event has the API key redacted (servers may echo it)."""
+        payload = _sse_payload(sse)
+        if isinstance(payload, dict) and ("error" in payload or payload.get("type") == "error"):
+            payload = self._redact(payload)
+        return payload
+
+    def _redact(self, value: Any) -> Any:
+        """``value`` with the API key replaced by ``***`` (servers and proxies may echo it)."""
+        key = self.settings.api_key.get_secret_value() if self.settings.api_key else ""
+        if not key:
+            return value
+        if isinstance(value, str):
+            return value.replace(key, "***")
+        if isinstance(value, dict):
+            return {self._redact(k): self._redact(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._redact(v) for v in value]
+        return value
+
+    def _decode(self, request: APIRequest, response: httpx.Response, body: bytes) -> Any:
+        """The body as JSON (json formats), text (text formats) or bytes (speech)."""
+        ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if request.path == "/audio/speech" or request.response_format is None:
+            if request.path != "/audio/speech" and ctype == "application/json":
+                return self._json(body, response)
+            if ctype in ("application/json", "text/html"):
+                raise APIResponseError(
+                    f"expected audio, got {ctype}: {self._redact(repr(body[:200]))}",
+                    request_id=response.headers.get("x-request-id"),
+                )
+            return body
+        if request.response_format in JSON_FORMATS:
+            return self._json(body, response)
+        if ctype == "text/html":
+            text = self._redact(body.decode("utf-8", "replace"))
+            raise APIResponseError(
+                _html_message(text)
+                or f"expected {request.response_format} text, got an HTML page: {text[:200]!r}",
+                request_id=response.headers.get("x-request-id"),
+            )
+        if ctype == "application/json":  # some servers wrap text formats in {"text": ...}
+            decoded = self._json(body, response)
+            return (
+                decoded.get("text", "")
+                if isinstance(decoded, dict) and request.response_format == "text"
+                else decoded
+            )
+        return body.decode("utf-8", "replace")
+
+    def _json(self, body: bytes, response: httpx.Response) -> Any:
+        try:
+            return json.loads(body)
+        except (ValueError, RecursionError) as exc:  # also huge numbers and deep nesting
+            ctype = response.headers.get("content-type", "?")
+            text = self._redact(body[:2000].decode("utf-8", "replace"))
+            raise APIResponseError(
+                _html_message(text)
+                or f"the server's answer is not valid JSON ({ctype}): {text[:200]!r}",
+                request_id=response.headers.get("x-request-id"),
+            ) from exc
+
+    def _log(self, request: APIRequest, status: int | str, started: float, attempt: int) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            size = sum(f.size for _, f in request.files)
+            logger.debug(
+                "%s %s model=%s upload=%d bytes -> %s in %.2fs (attempt %d)",
+                request.method,
+                request.path,
+                request.params.get("model"),
+                size,
+                status,
+                time.monotonic() - started,
+                attempt + 1,
+            )
+
+
+def retry_after(headers: httpx.Headers) -> float | None:
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            seconds = float(ms) / 1000
+        except ValueError:
+            seconds = math.nan
+        if math.isfinite(seconds):
+            return max(0.0, seconds)
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if parsed.tzinfo is None:  # "-0000": the date is in UTC
+            parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+        return max(0.0, parsed.timestamp() - time.time())
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _html_message(text: str) -> str | None:
+    """For an HTML page (a proxy's or gateway's, not the API's): say so, with its title."""
+    head = text[:1000].lower()
+    if "<html" not in head and "<!doctype html" not in head:
+        return None
+    title = re.search(r"<title>(.*?)</title>", text[:5000], re.I | re.S)
+    return (
+        f"the server answered with an HTML page "
+        f"({title.group(1).strip()[:200] if title else 'no title'})"
+        " — probably a proxy or gateway in front of the API, not the API itself"
+    )
+
+
+def _problem_message(body: dict[str, Any]) -> str | None:
+    """The message of an RFC 7807 or FastAPI error body, with its per-field details."""
+    detail = body.get("detail") or body.get("title") or body.get("message")
+    if isinstance(detail, list):  # FastAPI/pydantic: [{"loc": [...], "msg": "..."}]
+        detail = "; ".join(_field_message(item) for item in detail)
+    problems = body.get("validation")  # Prism: [{"location": [...], "message": "..."}]
+    if isinstance(problems, list) and problems:
+        detail = f"{detail}: " + "; ".join(_field_message(item) for item in problems)
+    return str(detail)[:1000] if detail else None
+
+
+def _field_message(item: Any) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    where = item.get("loc") or item.get("location")
+    text = str(item.get("msg") or item.get("message") or "")
+    return f"{'.'.join(map(str, where))}: {text}" if isinstance(where, list) else text
+
+
+def _too_large(limit: int) -> APIResponseError:
+    return APIResponseError(
+        f"the response is larger than {limit:,} bytes (audiokit.wire._http.MAX_RESPONSE_BYTES); "
+        "refused rather than held in memory"
+    )
+
+
+def _declared_too_large(response: httpx.Response) -> bool:
+    try:
+        return int(response.headers.get("content-length", "0")) > MAX_RESPONSE_BYTES
+    except ValueError:
+        return False
+
+
+class _Capped:
+    """A response's body read through a budget: MAX_RESPONSE_BYTES in all, then refused.
+
+    Used for buffered bodies, raw audio streams and (as httpx-sse's text source) SSE streams.
+    """
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self.headers = response.headers  # httpx-sse reads the content type from here
+        self.seen = 0
+
+    def _count(self, piece: Any) -> Any:
+        self.seen += len(piece)
+        if self.seen > MAX_RESPONSE_BYTES:
+            raise _too_large(MAX_RESPONSE_BYTES)
+        return piece
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        for chunk in self.response.iter_bytes():
+            yield self._count(chunk)
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        async for chunk in self.response.aiter_bytes():
+            yield self._count(chunk)
+
+    def iter_text(self) -> Iterator[str]:
+        for text in self.response.iter_text():
+            yield self._count(text)
+
+    async def aiter_text(self) -> AsyncIterator[str]:
+        async for text in self.response.aiter_text():
+            yield self._count(text)
+
+
+def _translate(exc: httpx.HTTPError) -> APIError:
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"the request timed out ({type(exc).__name__})")
+    return APIConnectionError(f"connection error: {type(exc).__name__}: {exc}")
+
+
+def _is_event_stream(response: httpx.Response) -> bool:
+    return response.headers.get("content-type", "").startswith("text/event-stream")
+
+
+def _sse_payload(sse: Any) -> Any:
+    if sse.data == "[DONE]":
+        return None
+    try:
+        payload = json.loads(sse.data)
+    except (ValueError, RecursionError) as exc:
+        raise APIResponseError(f"stream event is not JSON: {sse.data[:200]!r}") from exc
+    if sse.event == "error" and isinstance(payload, dict) and "type" not in payload:
+        payload = {"type": "error", **payload}
+    return payload
+
+
+def _json_as_events(request: APIRequest, decoded: Any) -> list[Any]:
+    """A server that ignored ``stream`` and answered with JSON: replay it as events."""
+    if request.path == "/audio/speech":
+        return [decoded]
+    if not isinstance(decoded, dict):
+        raise APIResponseError(f"expected an event stream, got {str(decoded)[:200]!r}")
+    text = decoded.get("text", "")
+    return [
+        {"type": "transcript.text.delta", "delta": text, "logprobs": decoded.get("logprobs") or []},
+        {
+            "type": "transcript.text.done",
+            "text": text,
+            "logprobs": decoded.get("logprobs") or [],
+            "usage": decoded.get("usage"),
+        },
+    ]
+
+
+class SyncHTTP(_HTTPBase):
+    """Blocking I/O over an ``httpx.Client``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(settings)
+        self._owns_client = http_client is None
+        self.client = http_client or httpx.Client(
+            transport=transport, timeout=settings.timeout, follow_redirects=True
+        )
+
+    def _send(self, request: APIRequest) -> httpx.Response:
+        """Send with retries; returns an OK response whose body is not yet read."""
+        for attempt in range(self.settings.max_retries + 1):
+            started = time.monotonic()
+            try:
+                response = self.client.send(self._build(self.client, request), stream=True)
+            except httpx.HTTPError as exc:
+                self._log(request, type(exc).__name__, started, attempt)
+                delay = self._retry_delay(attempt, None)
+                if delay is None:
+                    raise _translate(exc) from exc
+                time.sleep(delay)
+                continue
+            self._log(request, response.status_code, started, attempt)
+            if response.is_success:
+                return response
+            body = self._read(response)
+            delay = self._retry_delay(attempt, response)
+            if delay is None:
+                raise self._status_error(response, body)
+            time.sleep(delay)
+        raise AssertionError("unreachable: the retry loop always returns or raises")
+
+    def _read(self, response: httpx.Response) -> bytes:
+        try:
+            if _declared_too_large(response):
+                raise _too_large(MAX_RESPONSE_BYTES)
+            return b"".join(_Capped(response).iter_bytes())
+        except httpx.HTTPError as exc:
+            raise _translate(exc) from exc
+        finally:
+            response.close()
+
+    def request(self, request: APIRequest) -> Any:
+        response = self._send(request)
+        return self._decode(request, response, self._read(response))
+
+    def stream(self, request: APIRequest) -> tuple[Iterator[Any], Any]:
+        """Items of a streamed answer (SSE payload dicts, or raw audio chunks) and a closer."""
+        response = self._send(request)
+
+        def items() -> Iterator[Any]:
+            try:
+                if request.path == "/audio/speech" and not request.stream:
+                    yield from _Capped(response).iter_bytes()
+                elif _is_event_stream(response):
+                    from httpx_sse import EventSource
+
+                    for sse in EventSource(_Capped(response)).iter_sse():  # type: ignore[arg-type]
+                        payload = self._event(sse)
+                        if payload is None:
+                            return
+                        yield payload
+                else:
+                    yield from _json_as_events(
+                        request, self._decode(request, response, self._read(response))
+                    )
+            except httpx.HTTPError as exc:
+                raise StreamError(
+                    f"the stream broke: {_translate(exc).message}",
+                    request_id=response.headers.get("x-request-id"),
+                ) from exc
+            finally:
+                response.close()
+
+        return items(), response.close
+
+    def close(self) -> None:
+        if self._owns_client:
+            self.client.close()
+
+
+class AsyncHTTP(_HTTPBase):
+    """Non-blocking I/O over an ``httpx.AsyncClient``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(settings)
+        self._owns_client = http_client is None
+        self.client = http_client or httpx.AsyncClient(
+            transport=transport, timeout=settings.timeout, follow_redirects=True
+        )
+
+    async def _send(self, request: APIRequest) -> httpx.Response:
+        for attempt in range(self.settings.max_retries + 1):
+            started = time.monotonic()
+            try:
+                response = await self.client.send(self._build(self.client, request), stream=True)
+            except httpx.HTTPError as exc:
+                self._log(request, type(exc).__name__, started, attempt)
+                delay = self._retry_delay(attempt, None)
+                if delay is None:
+                    raise _translate(exc) from exc
+                await asyncio.sleep(delay)
+                continue
+            self._log(request, response.status_code, started, attempt)
+            if response.is_success:
+                return response
+            body = await self._read(response)
+            delay = self._retry_delay(attempt, response)
+            if delay is None:
+                raise self._status_error(response, body)
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable: the retry loop always returns or raises")
+
+    async def _read(self, response: httpx.Response) -> bytes:
+        try:
+            if _declared_too_large(response):
+                raise _too_large(MAX_RESPONSE_BYTES)
+            return b"".join([chunk async for chunk in _Capped(response).aiter_bytes()])
+        except httpx.HTTPError as exc:
+            raise _translate(exc) from exc
+        finally:
+            await response.aclose()
+
+    async def request(self, request: APIRequest) -> Any:
+        response = await self._send(request)
+        return self._decode(request, response, await self._read(response))
+
+    async def stream(self, request: APIRequest) -> tuple[AsyncIterator[Any], Any]:
+        response = await self._send(request)
+
+        async def items() -> AsyncIterator[Any]:
+            try:
+                if request.path == "/audio/speech" and not request.stream:
+                    async for chunk in _Capped(response).aiter_bytes():
+                        yield chunk
+                elif _is_event_stream(response):
+                    from httpx_sse import EventSource
+
+                    async for sse in EventSource(_Capped(response)).aiter_sse():  # type: ignore[arg-type]
+                        payload = self._event(sse)
+                        if payload is None:
+                            return
+                        yield payload
+                else:
+                    body = await self._read(response)
+                    for item in _json_as_events(request, self._decode(request, response, body)):
+                        yield item
+            except httpx.HTTPError as exc:
+                raise StreamError(
+                    f"the stream broke: {_translate(exc).message}",
+                    request_id=response.headers.get("x-request-id"),
+                ) from exc
+            finally:
+                await response.aclose()
+
+        return items(), response.aclose
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self.client.aclose()
