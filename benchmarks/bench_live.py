@@ -29,8 +29,8 @@ import numpy as np
 
 import audiokit
 from audiokit.audio import resample
-from audiokit.local import LocalApp, PiperEngine, WhisperEngine, serve_in_thread
-from audiokit.server import create_app
+from audiokit.local import LocalApp, PiperEngine, WhisperEngine
+from audiokit.server import create_app, serve_in_thread
 
 SENTENCES = [
     "The weather today is sunny with a light breeze.",

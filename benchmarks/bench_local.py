@@ -78,7 +78,9 @@ def main() -> None:
     args = parser.parse_args()
     repeat = max(1, args.repeat)
 
-    from audiokit.audio import _codec
+    from audiokit.audio import ENCODE_FORMATS, decode, encode, resample
+    from audiokit.audio._backends import _have_av
+    from audiokit.audio._resample import _resample_mono
     from audiokit.local import PiperEngine, WhisperEngine
 
     print(f"cores: {os.cpu_count()}  load average (1/5/15 min): {os.getloadavg()}")
@@ -100,7 +102,7 @@ def main() -> None:
     print(f"first sentence ready after {first:.2f} s ({first / synth:.0%} of the whole)")
 
     print("\n== speech to text (Whisper tiny.en, CTranslate2 int8, greedy) ==")
-    samples = _codec.resample(audio, piper.sample_rate, 16_000)
+    samples = resample(audio, piper.sample_rate, 16_000)
     base = median_seconds(lambda: list(whisper.transcribe(samples)), repeat)
     print(f"plain              {base:6.2f} s  RTF {base / speech_s:.3f}  (baseline)")
     for label, kwargs in [
@@ -114,29 +116,29 @@ def main() -> None:
     print(f"first segment after {first_segment:.2f} s ({first_segment / base:.0%} of the whole)")
 
     print("\n== codec (same speech) ==")
-    use_av = _codec._have_av()
+    use_av = _have_av()
     t_np = median_seconds(
-        lambda: _codec._resample_mono(audio, piper.sample_rate, 16_000, use_av=False), repeat
+        lambda: _resample_mono(audio, piper.sample_rate, 16_000, use_av=False), repeat
     )
     print(f"resample 22.05->16 kHz numpy  RTF {t_np / speech_s:.5f}")
     if use_av:
         t_av = median_seconds(
-            lambda: _codec._resample_mono(audio, piper.sample_rate, 16_000, use_av=True), repeat
+            lambda: _resample_mono(audio, piper.sample_rate, 16_000, use_av=True), repeat
         )
         print(
             f"resample 22.05->16 kHz PyAV   RTF {t_av / speech_s:.5f}"
             f"  numpy/PyAV x{t_np / t_av:.1f}"
         )
-    for fmt in _codec.ENCODE_FORMATS:
-        data = _codec.encode(audio, piper.sample_rate, fmt)
-        t_enc = median_seconds(lambda f=fmt: _codec.encode(audio, piper.sample_rate, f), repeat)
+    for fmt in ENCODE_FORMATS:
+        data = encode(audio, piper.sample_rate, fmt)
+        t_enc = median_seconds(lambda f=fmt: encode(audio, piper.sample_rate, f), repeat)
         if fmt == "pcm":
             print(
                 f"{fmt:5s} encode RTF {t_enc / speech_s:.5f}"
                 f"  {len(data) * 8 / speech_s / 1000:6.1f} kbit/s"
             )
             continue
-        t_dec = median_seconds(lambda d=data: _codec.decode(d, sample_rate=16_000), repeat)
+        t_dec = median_seconds(lambda d=data: decode(d, sample_rate=16_000), repeat)
         print(
             f"{fmt:5s} encode RTF {t_enc / speech_s:.5f}  decode->16k RTF {t_dec / speech_s:.5f}"
             f"  {len(data) * 8 / speech_s / 1000:6.1f} kbit/s"

@@ -274,7 +274,7 @@ def _wav(x: np.ndarray, rate: int = 16_000, subtype: str = "PCM_16") -> bytes:
 
 @pytest.mark.parametrize("subtype", ["PCM_16", "PCM_24", "PCM_32", "PCM_U8", "FLOAT", "DOUBLE"])
 def test_sound_only_at_the_very_end_is_found(subtype: str) -> None:
-    from audiokit.wire import check_audio
+    from audiokit.audio import check_audio
 
     x = np.zeros(16_000 * 60, np.float32)
     x[-100:] = 0.5  # 60 s of silence, then 6 ms of sound
@@ -285,7 +285,7 @@ def test_sound_only_at_the_very_end_is_found(subtype: str) -> None:
 
 @pytest.mark.parametrize("kind", ["flac", "mp3", "ogg", "m4a", "webm"])
 def test_compressed_audio_is_checked_and_timed(kind: str) -> None:
-    from audiokit.wire import check_audio
+    from audiokit.audio import check_audio
 
     duration = check_audio(to_audio_file(encode_audio(kind, 3.0)))
     assert duration is not None and abs(duration - 3.0) < 0.1
@@ -294,7 +294,7 @@ def test_compressed_audio_is_checked_and_timed(kind: str) -> None:
 
 
 def test_out_of_phase_stereo_is_not_silent() -> None:
-    from audiokit.wire import check_audio
+    from audiokit.audio import check_audio
 
     x = tone(1.0)
     assert check_audio(to_audio_file(_wav(np.stack([x, -x], axis=1)))) == 1.0
@@ -317,8 +317,7 @@ def test_wav_layout_matches_libsndfile() -> None:
 
 @given(st.binary(max_size=200), st.binary(max_size=64))
 def test_wav_layout_and_the_check_on_arbitrary_bytes(tail: bytes, fmt: bytes) -> None:
-    from audiokit.audio import wav_layout
-    from audiokit.wire import check_audio
+    from audiokit.audio import check_audio, wav_layout
 
     data = b"RIFF\x00\x00\x00\x00WAVEfmt " + fmt + b"data" + tail
     layout = wav_layout(data)

@@ -1,4 +1,4 @@
-"""Tests for audiokit.audio._codec: real encoders and decoders (libsndfile, FFmpeg) on real signals."""
+"""Tests for decode, encode, resample, probe: real libsndfile and FFmpeg codecs on real signals."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from audiokit.audio import AudioDecodeError, _codec, decode, encode, iter_blocks, probe, resample
-from audiokit.core import ValidationError
+from audiokit.audio import ENCODE_FORMATS, decode, encode, iter_blocks, probe, resample
+from audiokit.audio._resample import _NumpyResampler, _resample_mono
+from audiokit.core import AudioDecodeError, ValidationError
 
 av = pytest.importorskip("av")
 
@@ -62,7 +63,7 @@ EXPECTED = {  # fmt -> (probe().format, leading magic bytes or None)
 }
 
 
-@pytest.mark.parametrize("fmt", [f for f in _codec.ENCODE_FORMATS if f != "pcm"])
+@pytest.mark.parametrize("fmt", [f for f in ENCODE_FORMATS if f != "pcm"])
 def test_encode_decode_round_trip_keeps_duration_pitch_and_level(fmt: str) -> None:
     x = tone()
     data = encode(x, RATE, fmt)
@@ -206,7 +207,7 @@ def test_numpy_and_pyav_resamplers_agree_with_the_ideal_tone(sr_from: int, sr_to
     expected_len = math.ceil(len(x) * sr_to / sr_from)
     t = np.arange(expected_len) / sr_to
     ideal = tone(rate=sr_to)[:expected_len] if sr_to * SECONDS == expected_len else None
-    outputs = [_codec._resample_mono(x, sr_from, sr_to, use_av=flag) for flag in (False, True)]
+    outputs = [_resample_mono(x, sr_from, sr_to, use_av=flag) for flag in (False, True)]
     for y in outputs:
         assert y.dtype == np.float32 and len(y) == expected_len
         middle = slice(len(y) // 10, -len(y) // 10)  # away from the fades
@@ -221,14 +222,14 @@ def test_numpy_and_pyav_resamplers_agree_with_the_ideal_tone(sr_from: int, sr_to
 def test_resampling_down_removes_content_above_the_new_nyquist() -> None:
     x = tone(rate=48_000, hz=10_000.0)  # above 8 kHz: must not alias into the 16 kHz output
     for use_av in (False, True):
-        y = _codec._resample_mono(x, 48_000, 16_000, use_av=use_av)
+        y = _resample_mono(x, 48_000, 16_000, use_av=use_av)
         assert rms(y) < 0.01 * rms(x), use_av
 
 
 def test_numpy_resampler_streams_without_seams() -> None:
     x = np.random.default_rng(1).standard_normal(22_050 * 3).astype(np.float32) * 0.1
-    whole = _codec._resample_mono(x, 22_050, 16_000, use_av=False)
-    rs = _codec._NumpyResampler(22_050, 16_000)
+    whole = _resample_mono(x, 22_050, 16_000, use_av=False)
+    rs = _NumpyResampler(22_050, 16_000)
     pieces = [rs.push(x[i : i + 777]) for i in range(0, len(x), 777)] + [rs.flush()]
     np.testing.assert_array_equal(np.concatenate(pieces), whole)
 

@@ -48,7 +48,7 @@ def test_known_pairs(hyp: str, ref: str, expected: tuple[int, ...], wer: float) 
     assert c.wer == pytest.approx(wer)
     assert c.errors == sum(expected[1:])
     assert len(c.alignment) == sum(expected)
-    assert c.alignment["op"].value_counts().reindex(audiokit.analysis._compare.OPS).tolist() == [
+    assert c.alignment["op"].value_counts().reindex(audiokit.analysis.OPS).tolist() == [
         expected[0],
         expected[1],
         expected[3],

@@ -20,7 +20,7 @@ import pytest
 from conftest import Recorder
 
 import audiokit
-from audiokit.correction._correct import (
+from audiokit.correction import (
     CHANGE_COLUMNS,
     chat_system_prompt,
     diff_changes,

@@ -28,9 +28,8 @@ import soundfile as sf
 
 import audiokit
 from audiokit.audio import resample
-from audiokit.local import LocalApp
-from audiokit.local._realtime import VAD_WINDOW, SileroStream, TurnDetector, serve_in_thread
-from audiokit.server import create_app
+from audiokit.local import VAD_WINDOW, LocalApp, SileroStream, TurnDetector
+from audiokit.server import create_app, serve_in_thread
 
 SENTENCES = [
     "The weather today is sunny with a light breeze.",

@@ -22,7 +22,7 @@ pytest.importorskip("faster_whisper")
 pytest.importorskip("piper")
 jiwer = pytest.importorskip("jiwer")
 
-from audiokit.audio import _codec  # noqa: E402
+from audiokit.audio import decode, encode, resample  # noqa: E402
 from audiokit.core import InvalidTypeError, UnsupportedError, ValidationError  # noqa: E402
 from audiokit.local import PiperEngine  # noqa: E402
 from audiokit.local._whisper import (  # noqa: E402
@@ -70,7 +70,7 @@ def whisper() -> WhisperEngine:
 
 @pytest.fixture(scope="module")
 def story_16k(piper: PiperEngine) -> np.ndarray:
-    return _codec.resample(piper.synthesize(STORY), piper.sample_rate, 16_000)
+    return resample(piper.synthesize(STORY), piper.sample_rate, 16_000)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def short_22k(piper: PiperEngine) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def short_16k(piper: PiperEngine, short_22k: np.ndarray) -> np.ndarray:
-    return _codec.resample(short_22k, piper.sample_rate, 16_000)
+    return resample(short_22k, piper.sample_rate, 16_000)
 
 
 @pytest.fixture(scope="module")
@@ -239,7 +239,7 @@ def test_env_var_selects_a_model_and_loads_are_shared(whisper, piper, monkeypatc
 
 def test_importing_the_engines_loads_no_heavy_library() -> None:
     code = (
-        "import sys, audiokit.local._whisper, audiokit.local._piper, audiokit.audio._codec;"
+        "import sys, audiokit.local._whisper, audiokit.local._piper, audiokit.audio;"
         "heavy = {'faster_whisper', 'ctranslate2', 'piper', 'onnxruntime', 'av', 'soundfile'};"
         "print(sorted(heavy & set(sys.modules)))"
     )
@@ -292,18 +292,18 @@ def test_piper_rejects_bad_input_before_synthesising(piper) -> None:
 @pytest.mark.parametrize("fmt", ["mp3", "opus", "aac", "flac", "wav"])
 def test_speech_survives_every_response_format(piper, whisper, short_22k, fmt: str) -> None:
     samples = short_22k
-    data = _codec.encode(samples, piper.sample_rate, fmt)
-    decoded, rate = _codec.decode(data, sample_rate=16_000)
+    data = encode(samples, piper.sample_rate, fmt)
+    decoded, rate = decode(data, sample_rate=16_000)
     assert abs(len(decoded) / rate - len(samples) / piper.sample_rate) < 0.12
     text = "".join(s.text for s in whisper.transcribe(decoded))
     assert wer(SHORT, text) <= 0.15, (fmt, text)
 
 
 def test_pcm_at_24k_transcribes(piper, whisper, short_22k) -> None:
-    samples_24k = _codec.resample(short_22k, piper.sample_rate, 24_000)
-    raw = _codec.encode(samples_24k, 24_000, "pcm")
+    samples_24k = resample(short_22k, piper.sample_rate, 24_000)
+    raw = encode(samples_24k, 24_000, "pcm")
     back = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768
-    text = "".join(s.text for s in whisper.transcribe(_codec.resample(back, 24_000, 16_000)))
+    text = "".join(s.text for s in whisper.transcribe(resample(back, 24_000, 16_000)))
     assert wer(SHORT, text) <= 0.15, text
 
 
@@ -341,7 +341,7 @@ def test_engines_are_safe_to_share_between_threads(piper, whisper, short_16k) ->
     for i in range(2):  # greedy decoding is deterministic: same answer as alone
         assert results[f"t{i}"] == expected
     for i, text in enumerate(sentences):
-        audio = _codec.resample(results[f"s{i}"], piper.sample_rate, 16_000)
+        audio = resample(results[f"s{i}"], piper.sample_rate, 16_000)
         # Piper samples its noise, so one misheard word in ten happens; mangled audio from a
         # thread race would be far worse than this bound.
         assert wer(text, "".join(s.text for s in whisper.transcribe(audio))) <= 0.25

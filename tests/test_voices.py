@@ -23,7 +23,7 @@ import pytest
 from conftest import FaultServer, Recorder, Reply, encode_audio, multipart_fields, multipart_parts
 
 import audiokit
-from audiokit.client._voices import MAX_VOICE_AUDIO_BYTES, check_language_tag
+from audiokit.client import MAX_VOICE_AUDIO_BYTES, check_language_tag
 
 KEY = "sk-test-voices-0000"
 BASE = "http://api.test/v1"

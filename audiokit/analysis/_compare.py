@@ -165,7 +165,8 @@ def _side(value: Any, param: str) -> _Side:
     import numpy as np
 
     from ..results import Transcript
-    from ._confidence import _TextIndex, word_columns
+    from ._confidence import word_columns
+    from ._text_index import _TextIndex
 
     if isinstance(value, Transcript):
         cols = word_columns(value)

@@ -1,6 +1,6 @@
 """Pandas views of a transcript, built on demand from its typed records.
 
-The numbers come from :mod:`audiokit.analysis._confidence` as numpy columns (token alignment, word
+The numbers come from ``_alignment`` and ``_confidence`` as numpy columns (token alignment, word
 aggregation, segment quality flags); this module only wraps them in DataFrames. pandas is
 imported inside each function so that ``import audiokit`` stays light.
 
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..results import provides
-from ._confidence import TIME_SOURCES
+from ._alignment import TIME_SOURCES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -105,7 +105,8 @@ def words_frame(transcript: Transcript) -> pd.DataFrame:
     """One row per word: times, speaker and confidence aggregated from its tokens.
 
     ``confidence`` is the least probable token's probability (``prob_min``); see
-    :mod:`audiokit.analysis._confidence` for why, and for how words are found.
+    :mod:`audiokit.analysis._confidence` for why, and :mod:`audiokit.analysis._alignment` for how
+    words are found.
     """
     from ._confidence import word_columns
 
@@ -117,7 +118,7 @@ def words_frame(transcript: Transcript) -> pd.DataFrame:
 @provides("tokens")
 def tokens_frame(transcript: Transcript) -> pd.DataFrame:
     """One row per token: probability, character offsets, word, segment and time."""
-    from ._confidence import token_columns
+    from ._alignment import token_columns
 
     columns = vars(token_columns(transcript))
     columns["token"] = _strings(columns["token"])

@@ -1,32 +1,32 @@
 """Audio in and out: inputs of every kind, decoding, encoding, resampling, probing."""
 
-from ._codec import (
-    ENCODE_FORMATS,
-    AudioDecodeError,
-    AudioInfo,
-    WavLayout,
-    as_float32,
-    decode,
-    encode,
-    iter_blocks,
-    probe,
-    resample,
-    stream_resampler,
-    to_mono,
-    wav_layout,
-)
+from ._backends import as_float32, to_mono
+from ._blocks import iter_blocks
+from ._checks import SCAN_SECONDS, SILENCE_PEAK, check_audio
+from ._decode import AudioInfo, decode, probe
+from ._encode import ENCODE_FORMATS, encode
 from ._inputs import AudioFile, AudioInput, is_array, sniff_format, to_audio_file
+from ._pauses import FRAME_SECONDS, Pause, choose_cut, energy_db, find_pauses
+from ._resample import resample, stream_resampler
+from ._wav import WavLayout, wav_layout
 
 __all__ = [
     "ENCODE_FORMATS",
-    "AudioDecodeError",
+    "FRAME_SECONDS",
+    "SCAN_SECONDS",
+    "SILENCE_PEAK",
     "AudioFile",
     "AudioInfo",
     "AudioInput",
+    "Pause",
     "WavLayout",
     "as_float32",
+    "check_audio",
+    "choose_cut",
     "decode",
     "encode",
+    "energy_db",
+    "find_pauses",
     "is_array",
     "iter_blocks",
     "probe",

@@ -19,6 +19,7 @@ from ..core import (
     MAX_UPLOAD_BYTES,
     SPEECH_SAMPLE_RATE,
     UPLOAD_EXTENSIONS,
+    AudioDecodeError,
     AudioError,
     InvalidTypeError,
 )
@@ -239,7 +240,8 @@ def _pcm_wav(data: bytes) -> bytes:
 
 def _to_flac(data: bytes, fmt: str, name: str | None, param: str) -> bytes:
     """Audio in a container the API does not take (raw AAC), re-encoded as FLAC."""
-    from ._codec import AudioDecodeError, decode, encode
+    from ._decode import decode
+    from ._encode import encode
 
     try:
         samples, rate = decode(data, mono=False)

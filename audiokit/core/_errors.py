@@ -8,6 +8,8 @@ Every error audiokit raises derives from :class:`AudiokitError`::
     │   ├── AudioError                      audio that is empty, unreadable, silent or too large
     │   └── UnsupportedError                a feature the chosen model or backend cannot do
     ├── ParseError (ValueError)             text that is not valid srt / vtt / json / SSE
+    ├── AudioDecodeError (ValueError)       bytes no decoder can read (Speech.to_numpy, decode)
+    ├── BatchInterrupted                    recorded for the files a stopped batch did not reach
     └── APIError                            something went wrong talking to the server
         ├── APIStatusError                  the server answered with an error status
         │   ├── BadRequestError                 400
@@ -26,7 +28,8 @@ Every error audiokit raises derives from :class:`AudiokitError`::
         └── StreamError                     a stream broke early; keeps the partial result
             └── LiveSessionError            a live (Realtime) session failed or dropped
 
-Errors from httpx are translated once, at the transport boundary (see ``_http.py``).
+Errors from httpx are translated once, at the transport boundary (``audiokit/wire/_http.py``);
+errors from soundfile and PyAV once, in the decoders (``audiokit/audio``).
 """
 
 from __future__ import annotations
@@ -39,10 +42,12 @@ __all__ = [
     "APIResponseError",
     "APIStatusError",
     "APITimeoutError",
+    "AudioDecodeError",
     "AudioError",
     "AudiokitError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchInterrupted",
     "ConflictError",
     "InternalServerError",
     "InvalidTypeError",
@@ -114,6 +119,17 @@ class UnsupportedError(ValidationError):
 
 class ParseError(AudiokitError, ValueError):
     """Text that is not valid in the format it claims (srt, vtt, transcript json, SSE)."""
+
+
+class AudioDecodeError(AudiokitError, ValueError):
+    """The bytes are not audio that soundfile or PyAV can decode."""
+
+
+class BatchInterrupted(AudiokitError):
+    """Recorded for the sources a batch did not get to before it was stopped."""
+
+    def __init__(self, message: str = "interrupted before this source finished") -> None:
+        super().__init__(message)
 
 
 class APIError(AudiokitError):

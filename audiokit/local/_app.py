@@ -1,10 +1,11 @@
 """The API's audio routes over the local engines: request bytes in, response bytes out.
 
-``LocalApp.handle(method, path, headers, body)`` is framework-free so that the in-process httpx
-transport and the ``audiokit serve`` HTTP server share it exactly. Parameters go through the very
-same checks as the client (``audiokit.wire._requests``), so the offline engine accepts and refuses
-what the API would; what the local models cannot do (diarization, custom voices) is refused with
-a clear OpenAI-shaped error.
+``LocalApp.handle(method, path, headers, body)`` is framework-free (it returns a
+:class:`~audiokit.local._response.LocalResponse`) so that the in-process httpx transport and the
+``audiokit serve`` HTTP server share it exactly. Parameters go through the very same checks as
+the client (``audiokit.wire._requests``), so the offline engine accepts and refuses what the API
+would; what the local models cannot do (diarization, custom voices) is refused with a clear
+OpenAI-shaped error (the custom-voice routes come from ``_voices``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import logging
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..core import MAX_UPLOAD_BYTES, UnsupportedError, ValidationError
@@ -32,8 +32,10 @@ from ..wire import (
     transcription_request,
     translation_request,
 )
+from ._response import LocalResponse
+from ._voices import custom_voice_routes
 
-__all__ = ["LocalApp", "LocalResponse"]
+__all__ = ["LocalApp"]
 
 logger = logging.getLogger("audiokit.local")
 
@@ -41,32 +43,6 @@ WHISPER_RATE = 16_000  # Hz: what Whisper models take
 JSON_FORMATS = ("json", "verbose_json", "diarized_json")
 LANGUAGE_NAMES = {"en": "english"}
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
-@dataclass
-class LocalResponse:
-    """A response: status, headers and a body (bytes, or an iterator of byte chunks)."""
-
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes | Iterator[bytes] = b""
-
-    @classmethod
-    def json(cls, data: Any, status: int = 200) -> LocalResponse:
-        return cls(status, {"content-type": "application/json"}, json.dumps(data).encode())
-
-    @classmethod
-    def error(
-        cls,
-        status: int,
-        message: str,
-        *,
-        type: str = "invalid_request_error",
-        param: str | None = None,
-        code: str | None = None,
-    ) -> LocalResponse:
-        body = {"error": {"message": message, "type": type, "param": param, "code": code}}
-        return cls.json(body, status)
 
 
 class HTTPProblem(Exception):
@@ -97,9 +73,7 @@ class LocalApp:
             ("POST", "/audio/translations"): self._translations,
             ("POST", "/audio/speech"): self._speech,
         }
-        from ._voices import custom_voice_routes  # refused offline, with the reason
-
-        self._routes.update(custom_voice_routes())
+        self._routes.update(custom_voice_routes())  # refused offline, with the reason
 
     # -- engines (lazy) -----------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 :class:`PiperEngine` turns text into float32 mono samples at the voice's own rate (22,050 Hz for
 the bundled ``en_US-joe-medium``), whole or sentence by sentence for streaming. Encoding to the
-API's formats is ``audiokit.audio._codec.encode``'s job.
+API's formats is ``audiokit.audio.encode``'s job.
 
 Piper splits text into sentences while phonemising it with espeak-ng (behind a process-wide lock
 inside piper) and runs one ONNX Runtime inference per sentence; ``InferenceSession.run`` is
@@ -104,7 +104,7 @@ class PiperEngine:
     --------
     >>> engine = PiperEngine()
     >>> samples = engine.synthesize("Hello from audiokit.", speed=1.25)
-    >>> mp3 = audiokit.audio._codec.encode(samples, engine.sample_rate, "mp3")
+    >>> mp3 = audiokit.audio.encode(samples, engine.sample_rate, "mp3")
     """
 
     def __init__(

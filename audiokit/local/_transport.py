@@ -12,7 +12,8 @@ from typing import Any
 import anyio.to_thread
 import httpx
 
-from ._app import LocalApp, LocalResponse
+from ._app import LocalApp
+from ._response import LocalResponse
 
 __all__ = ["LocalTransport"]
 

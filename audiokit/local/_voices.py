@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from ._app import LocalResponse
+from ._response import LocalResponse
 
 __all__ = ["CUSTOM_VOICE_MESSAGE", "CUSTOM_VOICE_ROUTES", "custom_voice_routes"]
 

@@ -1,6 +1,6 @@
 """Local speech-to-text: Whisper through faster-whisper (CTranslate2), streamed by segment.
 
-:class:`WhisperEngine` takes 16 kHz mono float32 samples (see ``audiokit.audio._codec.decode``) and
+:class:`WhisperEngine` takes 16 kHz mono float32 samples (see ``audiokit.audio.decode``) and
 yields :class:`LocalSegment` objects as the decoder produces them, 30-second window by window,
 so a server can forward each one as a server-sent event.
 
@@ -322,7 +322,7 @@ class WhisperEngine:
     Examples
     --------
     >>> engine = WhisperEngine()
-    >>> samples, _ = audiokit.audio._codec.decode(wav_bytes, sample_rate=16_000)
+    >>> samples, _ = audiokit.audio.decode(wav_bytes, sample_rate=16_000)
     >>> for segment in engine.transcribe(samples, logprobs=True):
     ...     print(segment.start, segment.text)
     """
@@ -449,7 +449,7 @@ class WhisperEngine:
             raise ValidationError(
                 "samples",
                 f"array of shape {samples.shape} and dtype {samples.dtype}",
-                "a 1-D float array (mono, 16 kHz); see audiokit.audio._codec.decode",
+                "a 1-D float array (mono, 16 kHz); see audiokit.audio.decode",
             )
         return np.ascontiguousarray(samples, dtype=np.float32)
 

@@ -4,8 +4,8 @@ A live transcription session is a WebSocket to ``wss://…/v1/realtime?intent=tr
 The client sends ``transcription_session.update`` (the settings built and checked here by
 :func:`transcription_session`), then ``input_audio_buffer.append`` messages (base64 pcm16,
 24 kHz mono); the server answers with the events below. Both sides of audiokit use this module:
-the client (``_live.py``) to build settings and type events, the offline server
-(``_local/_realtime.py``) to check the settings it receives with the very same rules.
+the client (``audiokit.live``) to build settings and type events, the offline engine
+(``audiokit.local``) to check the settings it receives with the very same rules.
 
 Event classes mirror the wire ``type`` names (as ``TranscriptTextDelta`` does for
 ``transcript.text.delta``)::

@@ -1,8 +1,24 @@
-"""`audiokit serve`: the offline engine as an OpenAI-compatible HTTP and WebSocket server."""
+"""`audiokit serve`: the offline engine as an OpenAI-compatible HTTP and WebSocket server.
+``_app``: the Starlette app (``create_app``) and ``serve``; ``_realtime_ws``: the
+``/v1/realtime`` WebSocket endpoint over ``audiokit.local.RealtimeService``; ``_secrets``:
+ephemeral client secrets and their endpoints; ``_runner``: the uvicorn thread runner
+(``serve_in_thread``, ``local_server``). Uses ``audiokit.local`` only through its
+``__init__``; ``local`` never imports ``server``."""
 
 from ._app import create_app, serve
+from ._realtime_ws import RealtimeWebSocket, realtime_endpoint, realtime_routes
+from ._runner import RunningServer, local_server, serve_in_thread
+from ._secrets import SecretEndpoints, SecretStore
 
 __all__ = [
+    "RealtimeWebSocket",
+    "RunningServer",
+    "SecretEndpoints",
+    "SecretStore",
     "create_app",
+    "local_server",
+    "realtime_endpoint",
+    "realtime_routes",
     "serve",
+    "serve_in_thread",
 ]

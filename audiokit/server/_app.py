@@ -1,8 +1,10 @@
 """``audiokit serve``: an OpenAI-compatible HTTP server over the local engine.
 
-A thin Starlette adapter: read the request, hand it to :class:`~audiokit.local._app.LocalApp`
-in a worker thread (inference never blocks the event loop, so concurrent requests are served
-side by side), and send back its status, headers and body — streamed for SSE.
+A thin Starlette adapter: read the request, hand it to :class:`~audiokit.local.LocalApp` in a
+worker thread (inference never blocks the event loop, so concurrent requests are served side by
+side), and send back its status, headers and body — streamed for SSE. The realtime routes
+(``/v1/realtime`` WebSocket, client secrets) come from ``_realtime_ws``; :func:`serve` runs the
+app with uvicorn in the foreground, ``_runner`` in a background thread.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ def create_app(local_app: Any = None) -> Any:
     from starlette.responses import JSONResponse, Response, StreamingResponse
     from starlette.routing import Route
 
-    from ..local import LocalResponse, realtime_routes
+    from ..local import LocalResponse
     from ..local import local_app as shared_app
+    from ._realtime_ws import realtime_routes
 
     app_impl = local_app if local_app is not None else shared_app()
 

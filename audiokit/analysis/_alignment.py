@@ -1,0 +1,531 @@
+"""Token and word alignment: where each token and word sits in the text, and what it belongs to.
+
+The API gives token log-probabilities as a flat list (``Transcript.logprobs``) next to the text;
+word timestamps (``word_list``) and segments (``segment_list``) come separately, if at all. This
+module ties them together with numpy, so that ``Transcript.tokens`` and ``Transcript.words`` can
+say which characters a token covers, which word and segment it belongs to and when it was said
+(``_confidence`` then aggregates the tokens' probabilities per word).
+
+Aligning tokens with the text
+-----------------------------
+Usually the tokens concatenate to the text exactly and offsets are a cumulative sum of token
+lengths. When they do not, the tokens' own UTF-8 ``bytes`` are joined and decoded (a character
+split across two tokens then lands in both), and the result is related to the text:
+
+1. equal, or equal up to whitespace at either end (``text`` is often stripped): shift and clip;
+2. otherwise a greedy search, token by token, near where the previous token was found (a bounded
+   window, so the work stays linear); a token that cannot be found gets NaN offsets.
+
+Offsets are character positions in ``Transcript.text``; ``text[offset:end_offset]`` is the token
+(its leading space included when the text has it). A token belongs to the word in which its first
+non-space character lies (``word_index``); whitespace-only tokens belong to no word.
+
+Words
+-----
+With word timestamps (``word_list``) those words are used and located in the text; punctuation
+glued to a word (``"white,"``) counts as part of it. Without them, words are the text's
+whitespace-separated runs (``_text_index``), each CJK ideograph or kana being a word of its own.
+
+Times
+-----
+``start``/``end`` come from word timestamps when the transcript has them, else from the enclosing
+segment; ``time_source`` says which (``"word"``, ``"segment"`` or missing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._text_index import _object_array, _TextIndex
+
+if TYPE_CHECKING:
+    from ..results import Transcript
+
+__all__ = ["TIME_SOURCES", "TokenColumns", "align_tokens", "token_columns", "word_spans"]
+
+# Where a row's start/end come from, as small integer codes (a pandas Categorical in the views).
+TIME_SOURCES = ("word", "segment")
+_NO_TIME, _WORD_TIME, _SEGMENT_TIME = -1, 0, 1
+_SEARCH_WINDOW = 256  # characters past the expected position a token or word is looked for
+_DRIFT = 8  # characters a token may be off its expected position without further evidence
+_CONTEXT = 16  # characters of agreement that make a distant match believable
+_RESYNC_AFTER = 4  # tokens missed in a row before the text is searched beyond the window ...
+_RESYNC_CONTEXT = 32  # ... for this many characters of what the stream says next
+
+_get_token = attrgetter("token")
+_get_logprob = attrgetter("logprob")
+_get_bytes = attrgetter("bytes")
+
+
+# -- locating strings -------------------------------------------------------------------------
+
+
+def _locate_pieces(text: str, pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Find each piece (a word, a segment's text) in ``text``, in order, each after the last.
+
+    Leading and trailing whitespace of a piece is not part of its span. A piece is looked for
+    within a window after the previous one; only long pieces (segments) are searched for
+    further, since a short word found far away is more likely another occurrence.
+    """
+    n = len(pieces)
+    off = np.full(n, np.nan)
+    end = np.full(n, np.nan)
+    budget = 4 * len(text) + 1024  # characters that unbounded searches may scan in all
+    lo = 0
+    for i, piece in enumerate(pieces):
+        core = piece.strip()
+        if not core:
+            continue
+        p = text.find(core, lo, lo + len(core) + _SEARCH_WINDOW)
+        if p < 0 and len(core) >= _CONTEXT and budget > 0:
+            budget -= len(text) - lo
+            p = text.find(core, lo)
+        if p >= 0:
+            off[i], end[i] = p, p + len(core)
+            lo = p + len(core)
+    return off, end
+
+
+def _locate_stream(
+    text: str, stream: str, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Find each token ``stream[a[i]:b[i]]`` in ``text``, near where it should be.
+
+    The search starts at the token's position in the stream, shifted by how far off the last
+    found token was. A match anywhere else counts only if what follows the token in the stream
+    follows it in the text too. A token that is not near is
+    left out (the text says something else there); after a few such tokens in a row the text
+    is searched further for what the stream says next (re-synchronising after a passage only one
+    side has), and the tokens skipped meanwhile are looked for again with the new shift. Tokens
+    sharing a character in the stream (a split UTF-8 sequence) may share it in the text.
+    Returns float arrays, NaN where a token was not found.
+    """
+    n = len(a)
+    off = np.full(n, np.nan)
+    end = np.full(n, np.nan)
+    size = len(text)
+    budget = 4 * size + 1024  # characters that unbounded searches may scan in all
+    delta, lo = 0, 0
+    starts, stops = a.tolist(), b.tolist()
+    missed: list[int] = []  # tokens not found since the last one that was
+
+    def parts(i: int) -> tuple[str, str, int, int]:
+        piece = stream[starts[i] : stops[i]]
+        core = piece.strip()
+        lead = len(piece) - len(piece.lstrip())
+        return piece, core, lead, starts[i] + lead
+
+    def place(i: int, p: int, piece: str, core: str, lead: int) -> None:
+        start = p - lead if lead and text.startswith(piece[:lead], p - lead) else p
+        off[i], end[i] = start, p + len(core)
+
+    for i in range(n):
+        piece, core, lead, at = parts(i)
+        guess = max(lo, at + delta)
+        if not core:  # whitespace: located only if the text has it right where expected
+            if piece and text.startswith(piece, guess - lead):
+                off[i], end[i] = guess - lead, guess - lead + len(piece)
+            continue
+        context = stream[at : at + max(len(core), _CONTEXT)]
+        # a match where expected, or elsewhere if what follows agrees
+        p = text.find(core, guess, guess + len(core) + _SEARCH_WINDOW)
+        if p > guess and not text.startswith(context, p):
+            p = -1
+        if p < 0:
+            p = text.rfind(core, lo, guess + len(core))
+            if 0 <= p != guess and not text.startswith(context, p):
+                p = -1
+        ahead = stream[at : at + _RESYNC_CONTEXT]
+        if p < 0 and len(missed) >= _RESYNC_AFTER and len(ahead) >= _CONTEXT and budget > 0:
+            budget -= size - lo
+            p = text.find(ahead, lo)
+        if p < 0:
+            missed.append(i)
+            continue
+        place(i, p, piece, core, lead)
+        if missed and p + lead - at != delta:  # a new shift: look again for the skipped ones
+            cursor = lo
+            for j in missed:
+                piece_j, core_j, lead_j, at_j = parts(j)
+                q = text.find(core_j, max(cursor, at_j + p - at - _DRIFT), p)
+                if core_j and q >= 0 and abs(q - (at_j + p - at)) <= _DRIFT:
+                    place(j, q, piece_j, core_j, lead_j)
+                    cursor = q + len(core_j)
+        missed.clear()
+        delta = p - at
+        lo = p + len(core)
+        if i + 1 < n:
+            lo -= max(0, stops[i] - starts[i + 1])  # characters shared with the next token
+    return off, end
+
+
+def _relate(stream: str, text: str) -> int | None:
+    """Shift from stream to text positions if they differ only by outer whitespace, else None."""
+    if stream == text:
+        return 0
+    if len(stream) >= len(text):
+        k = stream.find(text)
+        if k >= 0 and not stream[:k].strip() and not stream[k + len(text) :].strip():
+            return -k
+    else:
+        k = text.find(stream)
+        if k >= 0 and not text[:k].strip() and not text[k + len(stream) :].strip():
+            return k
+    return None
+
+
+def _shift_clip(
+    a: np.ndarray, b: np.ndarray, shift: int, size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    off = np.clip(a + shift, 0, size).astype(float)
+    end = np.clip(b + shift, 0, size).astype(float)
+    lost = (off == end) & (b > a)  # a token made only of whitespace the text does not have
+    off[lost] = np.nan
+    end[lost] = np.nan
+    return off, end
+
+
+def _byte_stream(
+    tokens: list[str], raw: Sequence[Any], joined: str, a: np.ndarray, b: np.ndarray
+) -> tuple[str, np.ndarray, np.ndarray] | None:
+    """The token stream decoded from the tokens' bytes: (text, start, end) in its characters.
+
+    A token whose text shows U+FFFD holds part of a character split between tokens; only those
+    need their own bytes, every other token's bytes are its UTF-8 encoding, read off ``joined``
+    at once. A token holding part of a character spans that whole character, shared with its
+    neighbour. None when no token is split or the bytes are not valid UTF-8.
+    """
+    hits = []
+    k = joined.find("\ufffd")
+    while k >= 0:
+        hits.append(k)
+        k = joined.find("\ufffd", k + 1)
+    if not hits:
+        return None
+    split = np.unique(np.searchsorted(b, np.asarray(hits), side="right"))
+    split = split[[raw[i] is not None for i in split.tolist()]]
+    if not len(split):
+        return None
+    # byte spans of every token in joined.encode(), then the split ones replaced by their bytes
+    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    width = 1 + (cp >= 0x80).astype(np.int64) + (cp >= 0x800) + (cp >= 0x10000)
+    byte_at = np.concatenate(([0], np.cumsum(width)))
+    size = byte_at[b] - byte_at[a]
+    own = [bytes(raw[i]) for i in split.tolist()]
+    size[split] = [len(x) for x in own]
+    encoded = joined.encode("utf-8", "surrogatepass")
+    chunks: list[bytes] = []
+    cursor = 0
+    for i, piece in zip(split.tolist(), own, strict=True):
+        chunks += [encoded[cursor : byte_at[a[i]]], piece]
+        cursor = int(byte_at[b[i]])
+    chunks.append(encoded[cursor:])
+    data = b"".join(chunks)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    bend = np.cumsum(size)
+    bstart = bend - size
+    u8 = np.frombuffer(data, dtype=np.uint8)
+    char_of_byte = np.append(np.cumsum((u8 & 0xC0) != 0x80) - 1, len(text))
+    start = char_of_byte[bstart]
+    stop = np.where(size > 0, char_of_byte[np.maximum(bend - 1, 0)] + 1, start)
+    return text, start, stop
+
+
+def align_tokens(
+    text: str, tokens: list[str], raw: Sequence[Any] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Character offsets ``(offset, end_offset)`` of each token in ``text`` (floats, NaN if lost).
+
+    Parameters
+    ----------
+    text : str
+        The transcript text.
+    tokens : list of str
+        Token strings as the server sent them (may hold U+FFFD for split characters).
+    raw : list of byte sequences or None, optional
+        Each token's UTF-8 bytes (``TokenLogprob.bytes``), used when the strings do not add up.
+
+    Examples
+    --------
+    >>> align_tokens("I see", ["I", " see"])
+    (array([0., 1.]), array([1., 5.]))
+    """
+    n = len(tokens)
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=n)
+    b = np.cumsum(lengths)
+    a = b - lengths
+    joined = "".join(tokens)
+    if joined == text:
+        return a.astype(float), b.astype(float)
+    shift = _relate(joined, text)
+    if shift is not None:
+        return _shift_clip(a, b, shift, len(text))
+    stream = joined
+    if raw is not None and any(x is not None for x in raw):
+        decoded = _byte_stream(tokens, raw, joined, a, b)
+        if decoded is not None:
+            stream, a, b = decoded
+            shift = _relate(stream, text)
+            if shift is not None:
+                return _shift_clip(a, b, shift, len(text))
+    return _locate_stream(text, stream, a, b)
+
+
+def word_spans(text: str, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets of each word (or segment text) in ``text``, searched in order; NaN if not found."""
+    return _locate_pieces(text, words)
+
+
+# -- columns ----------------------------------------------------------------------------------
+
+
+@dataclass
+class TokenColumns:
+    """The token view's columns as numpy arrays (``_tables.tokens_frame`` wraps them)."""
+
+    token: np.ndarray
+    logprob: np.ndarray
+    prob: np.ndarray
+    bytes: np.ndarray
+    offset: np.ndarray
+    end_offset: np.ndarray
+    word_index: np.ndarray  # int64, -1 = no word
+    words: np.ndarray  # the text of every word (index with word_index for a token's word)
+    segment: np.ndarray  # int64, -1 = no segment
+    start: np.ndarray
+    end: np.ndarray
+    time_source: np.ndarray  # int8 codes into TIME_SOURCES, -1 = unknown
+
+
+@dataclass
+class _Structure:
+    """Words and segments of a transcript located in its text (shared by both views)."""
+
+    index: _TextIndex
+    words_are_runs: bool  # words derived from the text: word i is run i of the index
+    word: np.ndarray  # word strings
+    w_off: np.ndarray  # float offsets, NaN = not found
+    w_end: np.ndarray
+    w_ext_start: np.ndarray  # extended to glued punctuation, for assigning tokens
+    w_ext_end: np.ndarray
+    w_start: np.ndarray  # times (word timestamps, else the segment's), NaN if unknown
+    w_stop: np.ndarray
+    w_time_source: np.ndarray
+    w_speaker: np.ndarray
+    w_probability: np.ndarray
+    w_segment: np.ndarray
+    s_off: np.ndarray
+    s_end: np.ndarray
+    s_start: np.ndarray
+    s_stop: np.ndarray
+    s_speaker: np.ndarray
+
+
+def _structure(t: Transcript) -> _Structure:
+    text = t.text
+    index = _TextIndex.of(text)
+    segs = t.segment_list
+    if segs:
+        s_off, s_end = word_spans(text, [s.text for s in segs])
+        s_start = np.array([np.nan if s.start is None else s.start for s in segs], dtype=float)
+        s_stop = np.array([np.nan if s.end is None else s.end for s in segs], dtype=float)
+        s_speaker = _object_array([s.speaker for s in segs])
+    else:
+        s_off = s_end = s_start = s_stop = np.empty(0)
+        s_speaker = np.empty(0, dtype=object)
+
+    if t.word_list:
+        wl = t.word_list
+        word = _object_array([w.word.strip() for w in wl])
+        w_off, w_end = word_spans(text, [w.word for w in wl])
+        w_start = np.array([np.nan if w.start is None else w.start for w in wl], dtype=float)
+        w_stop = np.array([np.nan if w.end is None else w.end for w in wl], dtype=float)
+        w_speaker = _object_array([w.speaker for w in wl])
+        w_probability = np.array(
+            [np.nan if w.probability is None else w.probability for w in wl], dtype=float
+        )
+        w_ext_start, w_ext_end = _glued_extent(index, w_off, w_end)
+        timed = ~np.isnan(w_start)
+    else:
+        word = index.run_words()
+        w_off = index.run_start.astype(float)
+        w_end = index.run_end.astype(float)
+        w_ext_start, w_ext_end = index.run_start, index.run_end
+        n = len(word)
+        w_start = np.full(n, np.nan)
+        w_stop = np.full(n, np.nan)
+        w_speaker = np.full(n, None, dtype=object)
+        w_probability = np.full(n, np.nan)
+        timed = np.zeros(n, dtype=bool)
+
+    w_segment = _segment_of(
+        index, w_off, w_end, s_off, s_end, pos=None if t.word_list else index.run_start
+    )
+    if len(segs) and t.word_list:  # words not found in the text: place them by time
+        lost = (w_segment < 0) & timed
+        if lost.any():
+            w_segment[lost] = _segment_at_time(w_start[lost], s_start, s_stop)
+    time_source = np.full(len(word), _NO_TIME, dtype=np.int8)
+    time_source[timed] = _WORD_TIME
+    has_seg = w_segment >= 0
+    if has_seg.any():
+        from_seg = has_seg & ~timed & ~np.isnan(s_start[np.maximum(w_segment, 0)])
+        w_start = np.where(from_seg, s_start[np.maximum(w_segment, 0)], w_start)
+        w_stop = np.where(from_seg, s_stop[np.maximum(w_segment, 0)], w_stop)
+        time_source[from_seg] = _SEGMENT_TIME
+        if any(x is not None for x in s_speaker.tolist()):  # diarized: words take their turn's
+            no_speaker = has_seg & np.equal(w_speaker, None)
+            w_speaker[no_speaker] = s_speaker[w_segment[no_speaker]]
+    return _Structure(
+        index=index,
+        words_are_runs=not t.word_list,
+        word=word,
+        w_off=w_off,
+        w_end=w_end,
+        w_ext_start=w_ext_start,
+        w_ext_end=w_ext_end,
+        w_start=w_start,
+        w_stop=w_stop,
+        w_time_source=time_source,
+        w_speaker=w_speaker,
+        w_probability=w_probability,
+        w_segment=w_segment,
+        s_off=s_off,
+        s_end=s_end,
+        s_start=s_start,
+        s_stop=s_stop,
+        s_speaker=s_speaker,
+    )
+
+
+def _glued_extent(
+    index: _TextIndex, off: np.ndarray, end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stretch located words over punctuation glued to them (``"white,"``, ``"¿Qué"``)."""
+    located = ~np.isnan(off)
+    ext_start = np.full(len(off), -1, dtype=np.int64)
+    ext_end = np.full(len(off), -1, dtype=np.int64)
+    if not located.any():
+        return ext_start, ext_end
+    o = off[located].astype(np.int64)
+    e = end[located].astype(np.int64)
+    first_run = index.run_at(o)
+    last_run = index.run_at(np.maximum(e - 1, o))
+    s = np.where(first_run >= 0, index.run_start[np.maximum(first_run, 0)], o)
+    f = np.where(last_run >= 0, index.run_end[np.maximum(last_run, 0)], e)
+    # two words in one run ("well-known" as "well", "known") must not overlap
+    s[1:] = np.maximum(s[1:], e[:-1])
+    f[:-1] = np.minimum(f[:-1], o[1:])
+    ext_start[located] = s
+    ext_end[located] = f
+    return ext_start, ext_end
+
+
+def _segment_of(
+    index: _TextIndex,
+    off: np.ndarray,
+    end: np.ndarray,
+    s_off: np.ndarray,
+    s_end: np.ndarray,
+    pos: np.ndarray | None = None,
+) -> np.ndarray:
+    """Segment index of each span (by its first non-space character ``pos``), -1 if none."""
+    out = np.full(len(off), -1, dtype=np.int64)
+    located = ~np.isnan(s_off)
+    if not located.any() or not len(off):
+        return out
+    seg_ids = np.flatnonzero(located)
+    starts = s_off[located]
+    ends = s_end[located]
+    order = np.argsort(starts, kind="stable")
+    seg_ids, starts, ends = seg_ids[order], starts[order], ends[order]
+    if pos is None:
+        pos, _ = index.first_nonspace(off, end)
+    k = np.searchsorted(starts, pos, side="right") - 1
+    ok = (pos >= 0) & (k >= 0)
+    ok[ok] &= pos[ok] < ends[k[ok]]
+    out[ok] = seg_ids[k[ok]]
+    return out
+
+
+def _segment_at_time(times: np.ndarray, s_start: np.ndarray, s_stop: np.ndarray) -> np.ndarray:
+    out = np.full(len(times), -1, dtype=np.int64)
+    timed = ~np.isnan(s_start)
+    if not timed.any():
+        return out
+    ids = np.flatnonzero(timed)
+    k = np.searchsorted(s_start[timed], times, side="right") - 1
+    ok = (k >= 0) & ~np.isnan(times)
+    ok[ok] &= times[ok] <= s_stop[timed][k[ok]]
+    out[ok] = ids[k[ok]]
+    return out
+
+
+def _token_words(st: _Structure, pos: np.ndarray) -> np.ndarray:
+    """Word index of each token from its first non-space position (-1 = none)."""
+    located = st.w_ext_start >= 0
+    out = np.full(len(pos), -1, dtype=np.int64)
+    if not located.any():
+        return out
+    ids = np.flatnonzero(located)
+    starts = st.w_ext_start[located]
+    ends = st.w_ext_end[located]
+    k = np.searchsorted(starts, pos, side="right") - 1
+    ok = (pos >= 0) & (k >= 0)
+    ok[ok] &= pos[ok] < ends[k[ok]]
+    out[ok] = ids[k[ok]]
+    return out
+
+
+def _tokens(t: Transcript, st: _Structure) -> TokenColumns:
+    lps = t.logprobs
+    n = len(lps)
+    tokens = list(map(_get_token, lps))
+    raw = np.fromiter(map(_get_bytes, lps), dtype=object, count=n)  # the bytes column
+    logprob = np.fromiter(map(_get_logprob, lps), dtype=float, count=n)
+    offset, end_offset = align_tokens(t.text, tokens, raw)
+    pos, run = st.index.first_nonspace(offset, end_offset)
+    word_index = run if st.words_are_runs else _token_words(st, pos)
+    # the word's facts, by a take with a sentinel at -1 (no word)
+    segment = np.append(st.w_segment, -1)[word_index]
+    start = np.append(st.w_start, np.nan)[word_index]
+    stop = np.append(st.w_stop, np.nan)[word_index]
+    time_source = np.append(st.w_time_source, _NO_TIME)[word_index]
+    no_word = (word_index < 0) & (pos >= 0)  # text outside any word: still in a segment?
+    if no_word.any() and len(st.s_off):
+        segment[no_word] = _segment_of(
+            st.index, offset[no_word], end_offset[no_word], st.s_off, st.s_end
+        )
+    by_seg = (segment >= 0) & np.isnan(start)
+    if by_seg.any():
+        si = segment[by_seg]
+        start[by_seg] = st.s_start[si]
+        stop[by_seg] = st.s_stop[si]
+        time_source[by_seg] = np.where(np.isnan(st.s_start[si]), _NO_TIME, _SEGMENT_TIME)
+    return TokenColumns(
+        token=_object_array(tokens),  # pandas makes str arrays from ndarrays much faster
+        logprob=logprob,
+        prob=np.exp(logprob),
+        bytes=raw,
+        offset=offset,
+        end_offset=end_offset,
+        word_index=word_index,
+        words=st.word,
+        segment=segment,
+        start=start,
+        end=stop,
+        time_source=time_source,
+    )
+
+
+def token_columns(t: Transcript) -> TokenColumns:
+    """The columns of ``Transcript.tokens``."""
+    return _tokens(t, _structure(t))

@@ -1,0 +1,66 @@
+"""Reading a plain PCM / IEEE-float WAV file straight from its bytes, with no decoder.
+
+The commonest upload (what numpy arrays and recorders produce) is a plain WAV: its header says
+where the samples are, so probing (:func:`~._decode.probe`) and the silence check before an
+upload (:func:`~._checks.check_audio`) read such a file as a numpy view of the bytes. Anything
+else goes through libsndfile or PyAV (:mod:`._decode`).
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["WavLayout", "wav_layout"]
+
+
+class WavLayout(NamedTuple):
+    """Where the samples of a plain PCM / IEEE-float WAV file are (see :func:`wav_layout`)."""
+
+    rate: int
+    channels: int
+    dtype: str  # numpy dtype of one sample: "u1", "<i2", "<i4", "<f4" or "<f8"
+    offset: int  # of the first sample in the file
+    frames: int  # complete frames present (a truncated file counts what is there)
+
+    def samples(self, data: bytes | memoryview) -> np.ndarray:
+        """The interleaved samples as a read-only view of ``data`` (no copy)."""
+        return np.frombuffer(data, self.dtype, self.frames * self.channels, self.offset)
+
+
+_WAV_DTYPES = {(1, 8): "u1", (1, 16): "<i2", (1, 32): "<i4", (3, 32): "<f4", (3, 64): "<f8"}
+_WAVE_FORMAT_EXTENSIBLE = 0xFFFE
+
+
+def wav_layout(data: bytes | bytearray | memoryview) -> WavLayout | None:
+    """Parse a RIFF/WAVE header; ``None`` unless it is plain 8/16/32-bit PCM or float.
+
+    A fast path for the commonest upload (what numpy arrays and recorders produce): probing and
+    checking such a file needs no decoder at all. Anything unusual (24-bit, compressed, RF64,
+    odd chunk layouts) returns ``None`` and goes through libsndfile as before.
+    """
+    view = memoryview(data)
+    if len(view) < 44 or view[:4] != b"RIFF" or view[8:12] != b"WAVE":
+        return None
+    pos, fmt = 12, None
+    while pos + 8 <= len(view):
+        chunk, size = bytes(view[pos : pos + 4]), int.from_bytes(view[pos + 4 : pos + 8], "little")
+        body = pos + 8
+        if chunk == b"fmt ":
+            if size < 16 or body + size > len(view):
+                return None
+            tag, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", view, body)
+            if tag == _WAVE_FORMAT_EXTENSIBLE and size >= 26:
+                (tag,) = struct.unpack_from("<H", view, body + 24)  # the sub-format's code
+            fmt = (_WAV_DTYPES.get((tag, bits)), channels, rate)
+        elif chunk == b"data":
+            if fmt is None or fmt[0] is None or not fmt[1] or not fmt[2]:
+                return None
+            dtype, channels, rate = fmt
+            width = np.dtype(dtype).itemsize * channels
+            frames = min(size, len(view) - body) // width
+            return WavLayout(rate, channels, dtype, body, frames)
+        pos = body + size + (size & 1)
+    return None

@@ -1,0 +1,42 @@
+"""What a local route answers: :class:`LocalResponse` (status, headers, body), framework-free.
+
+The routes of :class:`~audiokit.local._app.LocalApp` and the refused custom-voice routes
+(``_voices``) build it; the in-process httpx transport and ``audiokit serve`` turn it into their
+own responses. It sits below both route modules so that neither imports the other's module
+just for the response type.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["LocalResponse"]
+
+
+@dataclass
+class LocalResponse:
+    """A response: status, headers and a body (bytes, or an iterator of byte chunks)."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | Iterator[bytes] = b""
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200) -> LocalResponse:
+        return cls(status, {"content-type": "application/json"}, json.dumps(data).encode())
+
+    @classmethod
+    def error(
+        cls,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+    ) -> LocalResponse:
+        body = {"error": {"message": message, "type": type, "param": param, "code": code}}
+        return cls.json(body, status)
