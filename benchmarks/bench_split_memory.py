@@ -7,7 +7,7 @@ sentences spoken by the local voice, with pauses and background noise, repeated 
 block at a time, so building it costs no memory either. Then, each in a fresh process:
 
 - ``baseline``: import audiokit, numpy and soundfile, nothing else (the RSS floor);
-- ``split``: ``audiokit.jobs._split.split_audio`` over the file (decode in blocks, find pauses on
+- ``split``: ``audiokit.jobs.split_audio`` over the file (decode in blocks, find pauses on
   the energy envelope, encode each chunk as FLAC), chunks dropped as they come;
 - ``whole``: ``soundfile.read`` of the whole file as float32 (the naive way).
 

@@ -14,6 +14,7 @@ import itertools
 import re
 import threading
 import tracemalloc
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,18 +26,22 @@ import soundfile as sf
 from conftest import multipart_fields
 
 import audiokit
-from audiokit.audio import decode, probe
+from audiokit.audio import decode, find_pauses, probe
 from audiokit.jobs import (
     MODEL_MAX_SECONDS,
     TranscriptionJob,
-    find_pauses,
     join_texts,
     merge_transcripts,
     split_audio,
     split_text,
 )
 from audiokit.local import local_transport
-from audiokit.text import previous_text_prompt
+from audiokit.text import (
+    WHISPER_PROMPT_TOKENS,
+    count_prompt_tokens,
+    previous_text_prompt,
+    vocabulary_prompt,
+)
 
 SENTENCES = [
     "The library opens at nine in the morning.",
@@ -330,11 +335,13 @@ def test_transcribe_split_srt_is_renumbered(client: audiokit.Client, recording: 
 
 
 class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """The real local transport, with every request's form fields written down."""
+    """The real local transport, with every request's form fields written down (and, for the
+    blocking client, the text each JSON answer carried)."""
 
     def __init__(self) -> None:
         self.inner = local_transport()
         self.fields: list[dict[str, str]] = []
+        self.texts: list[str] = []
         self._lock = threading.Lock()
 
     def _note(self, request: httpx.Request) -> None:
@@ -344,7 +351,11 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self._note(request)
-        return self.inner.handle_request(request)
+        response = self.inner.handle_request(request)
+        if response.headers.get("content-type", "").startswith("application/json"):
+            response.read()
+            self.texts.append(response.json()["text"])
+        return response
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self._note(request)
@@ -370,6 +381,30 @@ def test_carry_prompt_sends_each_chunk_the_previous_text(recording: Recording) -
         said_so_far = t.text[: t.text.index(carried) + len(carried)]
         assert carried == previous_text_prompt(carried, max_tokens=224)
     assert t.params["prompt"] == "Sentences read aloud."
+
+
+def test_carried_prompts_leave_room_for_the_vocabulary(recording: Recording) -> None:
+    """With ``vocabulary=`` each chunk's prompt starts with the spelling list, and only as much
+    of the previous chunk's end follows as still fits in whisper-1's 224 prompt tokens."""
+    vocabulary = [f"Produkt{chr(65 + i)}{i}Qix" for i in range(24)]  # invented: never heard
+    listed = vocabulary_prompt(vocabulary)
+    assert 150 < count_prompt_tokens(listed) < WHISPER_PROMPT_TOKENS - 40  # room for a tail
+    transport = RecordingTransport()
+    twice = (np.concatenate([recording.samples, recording.samples]), recording.rate)
+    with warnings.catch_warnings(), audiokit.Client(backend="local", transport=transport) as c:
+        warnings.simplefilter("error")  # no "prompt too long, the list is cut" warning
+        c.transcribe(twice, model="whisper-1", split=True, chunk_seconds=25, carry_prompt=True,
+                     vocabulary=vocabulary)  # fmt: skip
+    prompts, said = [f["prompt"] for f in transport.fields], transport.texts
+    assert len(prompts) == len(said) >= 2
+    assert prompts[0] == listed
+    for k in range(1, len(prompts)):
+        assert prompts[k].startswith(f"{listed} ")
+        carried = prompts[k][len(listed) + 1 :]
+        assert carried and said[k - 1].strip().endswith(carried)  # the end of the chunk before
+        assert count_prompt_tokens(prompts[k]) <= WHISPER_PROMPT_TOKENS
+    # Not vacuous: the first chunk said more than would have fitted after the list
+    assert count_prompt_tokens(f"{listed} {said[0].strip()}") > WHISPER_PROMPT_TOKENS
 
 
 async def test_async_client_splits_the_same_way(recording: Recording) -> None:
@@ -541,13 +576,19 @@ def test_speak_long_text_streams_pieces(client: audiokit.Client) -> None:
     assert isinstance(stream, audiokit.SpeechPieces)
     pieces = list(stream)
     assert len(pieces) == 2
-    durations = []
     for piece in pieces:  # each piece is a complete file in the asked format
         assert piece.data[:4] == b"RIFF"
-        durations.append(piece.duration)
     whole = stream.until_done()  # nothing new is synthesised
     assert len(stream.pieces) == 2
-    assert whole.duration == pytest.approx(sum(durations) + 0.3, abs=0.05)
+    # the joined file is the first piece, a short digital silence, the second piece: no more
+    joined, rate = whole.to_numpy()
+    (first, first_rate), (second, second_rate) = (piece.to_numpy() for piece in pieces)
+    assert first_rate == second_rate == rate
+    pause = joined[len(first) : len(joined) - len(second)]
+    assert 0 < len(pause) < rate  # a pause between sentences, under a second
+    assert not pause.any()
+    np.testing.assert_allclose(joined[: len(first)], first, atol=1e-4)  # 16-bit rounding
+    np.testing.assert_allclose(joined[len(first) + len(pause) :], second, atol=1e-4)
 
 
 async def test_async_speak_long_text_joins_into_opus() -> None:

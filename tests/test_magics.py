@@ -16,13 +16,13 @@ import sys
 
 import jiwer
 import pytest
-from audiokit.magics import MODEL_SETTINGS, AudiokitMagics
 from IPython.core.error import UsageError
 from IPython.terminal.interactiveshell import TerminalInteractiveShell
 from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
 import audiokit
+from audiokit.magics import MODEL_SETTINGS, AudiokitMagics
 from audiokit.notebook import LiveTranscript, SpeechPlayer
 
 SENTENCE = "The quick brown fox jumps over the lazy dog."

@@ -1,7 +1,7 @@
-"""Many files at once: :func:`transcribe_many`, :func:`atranscribe_many` and :class:`BatchResult`.
+"""Many files at once: :func:`transcribe_many` and :func:`atranscribe_many`, the batch runner.
 
 A batch runs on an :class:`~audiokit.AsyncClient` with ``concurrency`` workers. Each file goes
-through the same :class:`~audiokit.jobs._long_audio.TranscriptionJob` as ``Client.transcribe``, so
+through the same :class:`~audiokit.jobs.TranscriptionJob` as ``Client.transcribe``, so
 long files are split, and the transcript cache (on by default here) makes a re-run — of the
 cell, or of a batch that was interrupted — free for every file already done. Every request,
 chunk or whole file, passes one gate of ``concurrency`` slots, and one shared rate limit: when
@@ -16,24 +16,23 @@ flight and returns what finished, with the rest marked ``interrupted``.
 so it works the same in a script and inside Jupyter, whose own event loop is already running
 (where ``asyncio.run()`` would fail). :func:`atranscribe_many` is the coroutine for code that is
 already async.
+
+Around the runner: ``_sources`` turns ``sources`` into labelled inputs, ``_rate_limit`` holds the
+shared 429 pause, ``_result`` the outcomes (:class:`BatchItem`, :class:`BatchResult`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import glob
 import math
 import os
 import threading
 import time
 import warnings
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..audio import AudioFile
-from ..core import InvalidTypeError, ValidationError, defaults
+from ..core import BatchInterrupted, InvalidTypeError, ValidationError, defaults
 from ..jobs import (
     DEFAULT_CONCURRENCY,
     TranscriptCache,
@@ -42,288 +41,18 @@ from ..jobs import (
     resolve_cache,
 )
 from ..results import Transcript
+from ._rate_limit import SharedRateLimit
+from ._result import BatchItem, BatchResult
+from ._sources import expand_sources
 
 if TYPE_CHECKING:
-    import httpx
-    import pandas as pd
-
     from ..client import AsyncClient, Client
 
-__all__ = ["BatchItem", "BatchResult", "SharedRateLimit", "atranscribe_many", "transcribe_many"]
+__all__ = ["atranscribe_many", "transcribe_many"]
 
-AUDIO_EXTENSIONS = frozenset(
-    {"flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "oga", "opus", "wav", "webm", "aac"}
-)
-FRAME_COLUMNS = ["source", "text", "duration", "model", "usage", "error", "cached"]
-DEFAULT_RATE_LIMIT_PAUSE = 1.0  # seconds to pause everyone after a 429 without Retry-After
-MAX_RATE_LIMIT_PAUSE = 60.0  # seconds: never pause longer than this on the server's say-so
 CANCEL_WAIT_SECONDS = 60.0  # after an interrupt, wait at most this long for workers to stop
 INTERRUPT_POLL_SECONDS = 0.1  # how often the waiting thread looks for Ctrl-C
 _JOB_OPTIONS = ("split", "chunk_seconds", "carry_prompt")
-
-
-# -- results ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BatchItem:
-    """The outcome for one source: a transcript, or the error that stopped it."""
-
-    source: str
-    transcript: Transcript | None = None
-    error: BaseException | None = None
-    cached: bool = False
-    duration: float | None = None  # seconds of audio, when known
-    seconds: float = 0.0  # wall time spent on it
-
-    @property
-    def ok(self) -> bool:
-        return self.transcript is not None
-
-
-class BatchResult:
-    """What a batch produced, one :class:`BatchItem` per source, in input order.
-
-    Attributes
-    ----------
-    items : list of BatchItem
-    interrupted : bool
-        The batch was stopped early; unfinished sources carry an ``interrupted`` error.
-    rate_limited : int
-        How many 429 answers paused the batch.
-
-    Examples
-    --------
-    >>> result = audiokit.transcribe_many("recordings/*.mp3")           # doctest: +SKIP
-    >>> result.frame.query("error.isna()")[["source", "text"]]          # doctest: +SKIP
-    >>> result.transcripts["recordings/a.mp3"].to_srt()                 # doctest: +SKIP
-    """
-
-    def __init__(
-        self,
-        items: list[BatchItem],
-        *,
-        index: Any = None,
-        interrupted: bool = False,
-        rate_limited: int = 0,
-        seconds: float = 0.0,
-    ) -> None:
-        self.items = items
-        self.interrupted = interrupted
-        self.rate_limited = rate_limited
-        self.seconds = seconds
-        self._index = index
-
-    @property
-    def transcripts(self) -> dict[str, Transcript]:
-        """Source → Transcript, for the sources that succeeded."""
-        return {i.source: i.transcript for i in self.items if i.transcript is not None}
-
-    @property
-    def errors(self) -> dict[str, BaseException]:
-        """Source → the exception, for the sources that failed."""
-        return {i.source: i.error for i in self.items if i.error is not None}
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        """One row per source: source, text, duration, model, usage, error, cached.
-
-        ``usage`` is the usage dict the server reported; ``error`` is ``"Type: message"`` or
-        ``None``. For a pandas Series of sources, the Series' index is kept.
-        """
-        import pandas as pd
-
-        rows = []
-        for item in self.items:
-            t = item.transcript
-            rows.append(
-                {
-                    "source": item.source,
-                    "text": t.text if t else None,
-                    "duration": item.duration,
-                    "model": t.model if t else None,
-                    "usage": t.usage.to_dict() if t and t.usage else None,
-                    "error": _describe(item.error) if item.error else None,
-                    "cached": item.cached,
-                }
-            )
-        frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
-        if self._index is not None and len(self._index) == len(frame):
-            frame.index = self._index
-        return frame
-
-    @property
-    def ok(self) -> int:
-        return sum(1 for i in self.items if i.ok)
-
-    @property
-    def failed(self) -> int:
-        return sum(1 for i in self.items if i.error is not None)
-
-    @property
-    def cached(self) -> int:
-        return sum(1 for i in self.items if i.cached)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __iter__(self) -> Iterator[BatchItem]:
-        return iter(self.items)
-
-    def __getitem__(self, key: int | str) -> BatchItem:
-        if isinstance(key, int):
-            return self.items[key]
-        for item in self.items:
-            if item.source == key:
-                return item
-        raise KeyError(key)
-
-    def summary(self) -> str:
-        text = f"{len(self)} sources: {self.ok} transcribed ({self.cached} from cache)"
-        text += f", {self.failed} failed"
-        if self.rate_limited:
-            text += f", paused {self.rate_limited}x for rate limits"
-        if self.interrupted:
-            text += " — interrupted (run again to resume; finished files are cached)"
-        return text
-
-    def __repr__(self) -> str:
-        return f"BatchResult({self.summary()})"
-
-    def _repr_html_(self) -> str:
-        import html
-
-        frame = self.frame.copy()
-        frame["text"] = frame["text"].map(
-            lambda t: t if not isinstance(t, str) or len(t) < 120 else t[:117] + "…"
-        )
-        return f"<p><b>BatchResult</b>: {html.escape(self.summary())}</p>" + frame.to_html(
-            max_rows=50, na_rep=""
-        )
-
-
-def _describe(error: BaseException) -> str:
-    message = str(error).strip() or "(no message)"
-    return f"{type(error).__name__}: {message}"
-
-
-class BatchInterrupted(Exception):
-    """Recorded for the sources a batch did not get to before it was stopped."""
-
-    def __init__(self) -> None:
-        super().__init__("interrupted before this source finished")
-
-
-# -- rate limits ------------------------------------------------------------------------------
-
-
-class SharedRateLimit:
-    """One 429 pauses every request of the batch until the server's ``Retry-After`` passes.
-
-    Installed as httpx event hooks on the batch's client: the request hook waits while a pause
-    is on; the response hook starts a pause when the answer is 429. The client's own retry of
-    that request then goes through the same wait.
-    """
-
-    def __init__(self) -> None:
-        self.resume_at = 0.0  # time.monotonic() before which no request is sent
-        self.hits = 0
-
-    async def before_request(self, request: httpx.Request) -> None:
-        while (delay := self.resume_at - time.monotonic()) > 0:
-            await asyncio.sleep(delay)
-
-    async def after_response(self, response: httpx.Response) -> None:
-        if response.status_code != 429:
-            return
-        from ..wire import retry_after
-
-        pause = retry_after(response.headers)
-        pause = DEFAULT_RATE_LIMIT_PAUSE if pause is None else min(pause, MAX_RATE_LIMIT_PAUSE)
-        self.hits += 1
-        self.resume_at = max(self.resume_at, time.monotonic() + pause)
-
-    def attach(self, client: httpx.AsyncClient) -> None:
-        hooks = client.event_hooks
-        hooks["request"].append(self.before_request)
-        hooks["response"].append(self.after_response)
-        client.event_hooks = hooks
-
-    def detach(self, client: httpx.AsyncClient) -> None:
-        hooks = client.event_hooks
-        for name, hook in (("request", self.before_request), ("response", self.after_response)):
-            if hook in hooks[name]:
-                hooks[name].remove(hook)
-        client.event_hooks = hooks
-
-
-# -- sources ----------------------------------------------------------------------------------
-
-
-def _is_pandas(value: Any, kind: str) -> bool:
-    return type(value).__module__.startswith("pandas") and type(value).__name__ == kind
-
-
-def _directory_files(directory: Path) -> list[str]:
-    return sorted(
-        str(p)
-        for p in directory.iterdir()
-        if p.is_file() and p.suffix.lower().lstrip(".") in AUDIO_EXTENSIONS
-    )
-
-
-def _expand(sources: Any) -> tuple[list[tuple[str, Any]], Any]:
-    """``sources`` → ``[(label, audio), ...]`` and the index to give the frame (or None)."""
-    index = None
-    if _is_pandas(sources, "DataFrame"):
-        if sources.shape[1] != 1:
-            raise ValidationError(
-                "sources",
-                f"DataFrame with columns {list(sources.columns)}",
-                "a Series (one column), e.g. df['path']",
-            )
-        sources = sources.iloc[:, 0]
-    if _is_pandas(sources, "Series"):
-        index = sources.index
-        values: list[Any] = sources.tolist()
-    elif isinstance(sources, (str, os.PathLike)):
-        text = os.fspath(sources)
-        path = Path(text).expanduser()
-        if glob.has_magic(text):
-            values = sorted(p for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
-            if not values:
-                raise ValidationError("sources", text, "a pattern that matches audio files",
-                                      reason="no file matches")  # fmt: skip
-        elif path.is_dir():
-            values = _directory_files(path)
-            if not values:
-                raise ValidationError(
-                    "sources", text, "a directory with audio files in it",
-                    reason=f"no {', '.join(sorted(AUDIO_EXTENSIONS))} files there",
-                )  # fmt: skip
-        else:
-            values = [text]
-    elif isinstance(sources, (bytes, bytearray, AudioFile)):
-        values = [sources]
-    else:
-        try:
-            values = list(sources)
-        except TypeError:
-            raise InvalidTypeError(
-                "sources",
-                type(sources).__name__,
-                "a list of paths, a glob pattern, a directory or a pandas Series",
-            ) from None
-    entries = []
-    for i, value in enumerate(values):
-        if isinstance(value, (str, os.PathLike)):
-            label = os.fspath(value)
-        elif isinstance(value, AudioFile):
-            label = value.filename
-        else:
-            label = f"<source {i}>"
-        entries.append((label, value))
-    return entries, index
 
 
 # -- running ----------------------------------------------------------------------------------
@@ -345,7 +74,7 @@ class _Batch:
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValidationError("concurrency", concurrency, "a whole number >= 1")
-        self.entries, self.index = _expand(sources)
+        self.entries, self.index = expand_sources(sources)
         self.unique = list(dict.fromkeys(label for label, _ in self.entries))
         self.audio = dict(self.entries)  # a label listed twice is transcribed once
         self.options = {k: params.pop(k) for k in _JOB_OPTIONS if k in params}

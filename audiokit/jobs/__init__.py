@@ -2,28 +2,16 @@
 merging, the transcript cache."""
 
 from ._cache import CACHE_ENV, TranscriptCache, audio_digest, default_cache_dir, resolve_cache
+from ._chunks import CHUNK_SAMPLE_RATE, DEFAULT_CHUNK_SECONDS, AudioChunk, split_audio
 from ._long_audio import (
-    DEFAULT_CONCURRENCY,
     MODEL_MAX_SECONDS,
-    AsyncSpeechPieces,
-    SpeechJob,
-    SpeechPieces,
     TranscriptionJob,
-    check_job_options,
     check_transcription_params,
     model_max_seconds,
 )
+from ._long_text import AsyncSpeechPieces, SpeechJob, SpeechPieces, split_text
 from ._merge import PIECE_PAUSE_SECONDS, join_speech, join_texts, merge_transcripts
-from ._split import (
-    CHUNK_SAMPLE_RATE,
-    DEFAULT_CHUNK_SECONDS,
-    AudioChunk,
-    Pause,
-    energy_db,
-    find_pauses,
-    split_audio,
-    split_text,
-)
+from ._options import DEFAULT_CONCURRENCY, check_job_options
 
 __all__ = [
     "CACHE_ENV",
@@ -34,7 +22,6 @@ __all__ = [
     "PIECE_PAUSE_SECONDS",
     "AsyncSpeechPieces",
     "AudioChunk",
-    "Pause",
     "SpeechJob",
     "SpeechPieces",
     "TranscriptCache",
@@ -43,8 +30,6 @@ __all__ = [
     "check_job_options",
     "check_transcription_params",
     "default_cache_dir",
-    "energy_db",
-    "find_pauses",
     "join_speech",
     "join_texts",
     "merge_transcripts",

@@ -1,10 +1,10 @@
-"""Long inputs end to end: audio past the upload or duration limit, text past 4096 characters.
+"""Long audio to text: recordings past the upload or duration limit, in chunks.
 
 :class:`TranscriptionJob` is what :meth:`Client.transcribe` and :meth:`AsyncClient.transcribe`
 hand every call to. It decides, before any money is spent, whether the audio must be split
 (``split="auto"``: over 25 MB, or longer than the model accepts), looks the answer up in the
 transcript cache when one is given, and otherwise sends one request — or one per chunk, cut at
-pauses by :func:`audiokit.jobs._split.split_audio` and merged by
+pauses by :func:`audiokit.jobs._chunks.split_audio` and merged by
 :func:`audiokit.jobs._merge.merge_transcripts`. Chunks are transcribed concurrently (at most
 ``concurrency`` at a time), or, with ``carry_prompt=True``, one after another with the end of
 each chunk's transcript as the next chunk's prompt — the reference's advice for keeping context
@@ -12,10 +12,7 @@ across a split, at the price of no concurrency. The decisions and the bookkeepin
 job; :meth:`TranscriptionJob.run_sync` and :meth:`TranscriptionJob.run_async` differ only in how
 they wait (threads vs tasks).
 
-:class:`SpeechJob` does the same for ``speak``: text over 4096 characters is cut at sentence
-boundaries (:func:`audiokit.jobs._split.split_text`), the pieces are synthesised (concurrently) and
-joined into one file, encoded once (:func:`audiokit.jobs._merge.join_speech`); with ``stream=True``
-a :class:`SpeechPieces` yields each piece's audio as soon as it is ready.
+Long text to speech is the twin job in :mod:`audiokit.jobs._long_text`.
 """
 
 from __future__ import annotations
@@ -24,40 +21,28 @@ import asyncio
 import concurrent.futures
 import io
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ..audio import AudioFile, to_audio_file
-from ..core import (
-    MAX_SPEECH_INPUT_CHARS,
-    MAX_UPLOAD_BYTES,
-    InvalidTypeError,
-    UnsupportedError,
-    ValidationError,
-)
-from ..results import Speech, Transcript
+from ..core import MAX_UPLOAD_BYTES, UnsupportedError
+from ..results import Transcript
 from ..wire import transcription_capabilities
 from ._cache import TranscriptCache, audio_digest, resolve_cache
-from ._merge import join_speech, merge_transcripts
-from ._split import DEFAULT_CHUNK_SECONDS, AudioChunk, split_audio, split_text
+from ._chunks import DEFAULT_CHUNK_SECONDS, AudioChunk, split_audio
+from ._merge import merge_transcripts
+from ._options import DEFAULT_CONCURRENCY, check_job_options
 
 __all__ = [
-    "DEFAULT_CONCURRENCY",
     "MODEL_MAX_SECONDS",
-    "AsyncSpeechPieces",
-    "SpeechJob",
-    "SpeechPieces",
     "TranscriptionJob",
-    "check_job_options",
     "check_transcription_params",
     "model_max_seconds",
 ]
 
-SPLIT_CHOICES = "'auto', True or False"
-DEFAULT_CONCURRENCY = 4  # chunks (or speech pieces) in flight at once
 # Longest audio a model accepts per request, in seconds. Not in the API reference: the API
 # answers 400 "audio duration … is longer than 1400 seconds which is the maximum for this
 # model" for the gpt-4o transcription models. whisper-1 has only the 25 MB limit.
@@ -71,35 +56,6 @@ def model_max_seconds(model: str) -> float | None:
     if isinstance(model, str) and model.startswith("gpt-4o") and "transcribe" in model:
         return MODEL_MAX_SECONDS
     return None
-
-
-def _check_split(split: Any) -> bool | str:
-    if split not in ("auto", True, False) or (split == 1 and not isinstance(split, bool)):
-        raise ValidationError("split", split, SPLIT_CHOICES)
-    return split
-
-
-def _check_concurrency(concurrency: Any) -> int:
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ValidationError("concurrency", concurrency, "a whole number >= 1")
-    return concurrency
-
-
-def check_job_options(
-    *, split: Any = "auto", chunk_seconds: Any = None, carry_prompt: Any = False,
-    concurrency: Any = DEFAULT_CONCURRENCY,
-) -> None:  # fmt: skip
-    """Check the options :class:`TranscriptionJob` adds to ``transcribe``."""
-    _check_split(split)
-    if chunk_seconds is not None and (
-        isinstance(chunk_seconds, bool)
-        or not isinstance(chunk_seconds, (int, float))
-        or not chunk_seconds >= 1
-    ):
-        raise ValidationError("chunk_seconds", chunk_seconds, "a number of seconds >= 1")
-    if not isinstance(carry_prompt, bool):
-        raise InvalidTypeError("carry_prompt", carry_prompt, "True or False")
-    _check_concurrency(concurrency)
 
 
 @cache
@@ -478,161 +434,3 @@ class TranscriptionJob:
         merged = self._merge(parts)
         self._store(self._whole_key(), merged)
         return merged
-
-
-# -- speech -----------------------------------------------------------------------------------
-
-
-class SpeechJob:
-    """One ``speak`` call whose text may need several requests.
-
-    ``pieces`` is ``None`` when the text fits one request (the client then sends it as
-    always); otherwise the sentence-aligned pieces to synthesise.
-    """
-
-    PIECE_FORMAT = "wav"  # pieces are fetched lossless, then encoded once in the asked format
-
-    def __init__(
-        self,
-        text: Any,
-        *,
-        split: bool | str = "auto",
-        response_format: str = "mp3",
-        stream_format: str | None = None,
-        concurrency: int = DEFAULT_CONCURRENCY,
-    ) -> None:
-        self.split = _check_split(split)
-        self.concurrency = _check_concurrency(concurrency)
-        self.response_format = response_format
-        self.pieces: list[str] | None = None
-        if self.split is False or not isinstance(text, str):
-            return  # the request itself checks the text
-        if len(text) <= MAX_SPEECH_INPUT_CHARS:
-            return
-        if stream_format == "sse":
-            raise UnsupportedError(
-                "stream_format",
-                stream_format,
-                f"'audio' (or no stream_format) for text over {MAX_SPEECH_INPUT_CHARS} characters",
-                reason="an SSE stream cannot span the several requests long text needs",
-            )
-        self.pieces = split_text(text, MAX_SPEECH_INPUT_CHARS)
-
-    def join(self, pieces: list[Speech], params: Mapping[str, Any] | None = None) -> Speech:
-        params = dict(params if params is not None else pieces[0].params)
-        params["response_format"] = self.response_format
-        params["pieces"] = len(pieces)
-        return join_speech(pieces, self.response_format, params=params)
-
-    def run_sync(self, send: Callable[[str, str], Speech]) -> Speech:
-        """Synthesise the pieces with ``send(text, response_format)`` on a thread pool."""
-        assert self.pieces is not None
-        with concurrent.futures.ThreadPoolExecutor(self.concurrency, "audiokit-tts") as pool:
-            futures = [pool.submit(send, piece, self.PIECE_FORMAT) for piece in self.pieces]
-            try:
-                results = [f.result() for f in futures]
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
-        return self.join(results)
-
-    async def run_async(self, send: Callable[[str, str], Awaitable[Speech]]) -> Speech:
-        assert self.pieces is not None
-        limit = asyncio.Semaphore(self.concurrency)
-
-        async def one(piece: str) -> Speech:
-            async with limit:
-                return await send(piece, self.PIECE_FORMAT)
-
-        tasks = [asyncio.ensure_future(one(piece)) for piece in self.pieces]
-        try:
-            results = await asyncio.gather(*tasks)
-        except BaseException:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            raise
-        return self.join(list(results))
-
-
-class SpeechPieces:
-    """The audio of long text, one :class:`Speech` per piece, each yielded when it is ready.
-
-    Each piece is a complete file in the requested format (playable on its own).
-    :meth:`until_done` joins them into one file.
-
-    Examples
-    --------
-    >>> for piece in client.speak(long_text, stream=True):        # doctest: +SKIP
-    ...     display(piece)
-    """
-
-    def __init__(self, job: SpeechJob, send: Callable[[str, str], Speech]) -> None:
-        self._job, self._send = job, send
-        self.pieces: list[Speech] = []
-        self._closed = False
-
-    def __iter__(self) -> Iterator[Speech]:
-        assert self._job.pieces is not None
-        for text in self._job.pieces[len(self.pieces) :]:
-            if self._closed:
-                return
-            piece = self._send(text, self._job.response_format)
-            self.pieces.append(piece)
-            yield piece
-
-    def until_done(self) -> Speech:
-        """Synthesise whatever is left and return the whole as one file."""
-        for _ in self:
-            pass
-        return self._job.join(self.pieces)
-
-    def close(self) -> None:
-        self._closed = True
-
-    def __enter__(self) -> SpeechPieces:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        total = len(self._job.pieces or ())
-        return f"SpeechPieces({len(self.pieces)}/{total} pieces ready)"
-
-
-class AsyncSpeechPieces:
-    """The asyncio twin of :class:`SpeechPieces` (``async for piece in ...``)."""
-
-    def __init__(self, job: SpeechJob, send: Callable[[str, str], Awaitable[Speech]]) -> None:
-        self._job, self._send = job, send
-        self.pieces: list[Speech] = []
-        self._closed = False
-
-    async def __aiter__(self) -> AsyncIterator[Speech]:
-        assert self._job.pieces is not None
-        for text in self._job.pieces[len(self.pieces) :]:
-            if self._closed:
-                return
-            piece = await self._send(text, self._job.response_format)
-            self.pieces.append(piece)
-            yield piece
-
-    async def until_done(self) -> Speech:
-        async for _ in self:
-            pass
-        return await asyncio.to_thread(self._job.join, self.pieces)
-
-    async def aclose(self) -> None:
-        self._closed = True
-
-    async def __aenter__(self) -> AsyncSpeechPieces:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    def __repr__(self) -> str:
-        total = len(self._job.pieces or ())
-        return f"AsyncSpeechPieces({len(self.pieces)}/{total} pieces ready)"

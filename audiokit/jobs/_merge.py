@@ -1,11 +1,12 @@
 """Putting split work back together: chunk transcripts into one, speech pieces into one file.
 
-The counterpart of :mod:`audiokit.jobs._split`. A merged :class:`Transcript` reads as if the whole
-recording had been sent at once: text joined with single spaces, segments and words shifted to
-absolute times (:meth:`Transcript.with_offset`) and renumbered, token logprobs concatenated,
-usage summed, and ``raw`` set to the body the API would have sent for the whole (so the merged
-srt/vtt is renumbered from 1). Speech pieces are decoded, joined with a short pause and encoded
-once, so the result is one well-formed file (a single mp3/aac/opus stream with correct headers),
+The counterpart of :mod:`audiokit.jobs._chunks` (audio) and :mod:`audiokit.jobs._long_text`
+(text). A merged :class:`Transcript` reads as if the whole recording had been sent at once:
+text joined with single spaces, segments and words shifted to absolute times
+(:meth:`Transcript.with_offset`) and renumbered, token logprobs concatenated, usage summed, and
+``raw`` set to the body the API would have sent for the whole (so the merged srt/vtt is
+renumbered from 1). Speech pieces are decoded, joined with a short pause and encoded once, so
+the result is one well-formed file (a single mp3/aac/opus stream with correct headers),
 not a concatenation of files.
 """
 

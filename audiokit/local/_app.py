@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ..core import MAX_UPLOAD_BYTES, UnsupportedError, ValidationError
+from ..core import MAX_UPLOAD_BYTES, AudiokitError, UnsupportedError, ValidationError
 from ..core import SPEECH_SAMPLE_RATE as API_SPEECH_RATE
 from ..records import Segment, TokenLogprob, Usage, Word
 from ..results import Transcript
@@ -45,7 +45,7 @@ LANGUAGE_NAMES = {"en": "english"}
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-class HTTPProblem(Exception):
+class HTTPProblem(AudiokitError):
     """Raised inside a route to answer with an error response."""
 
     def __init__(self, response: LocalResponse) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core import SPEECH_SAMPLE_RATE as INPUT_RATE
-from ..core import ValidationError
+from ..core import AudiokitError, ValidationError
 from ..results import INPUT_AUDIO_FORMATS, LOGPROBS_INCLUDE, SERVER_VAD, transcription_session
 from ..wire import TRANSCRIPTION_MODELS
 
@@ -49,7 +49,7 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(10)}"
 
 
-class SessionError(Exception):
+class SessionError(AudiokitError):
     """A refused setting: becomes an ``error`` event (or a 400) in the API's shape."""
 
     def __init__(self, message: str, *, param: str | None = None, code: str = "invalid_value"):

@@ -2,10 +2,10 @@
 
 ``%load_ext audiokit`` registers :class:`AudiokitMagics`. Each magic is a thin layer in the
 style of ``IPython.core.magic_arguments``: parse the line (``parse_argstring``), resolve the
-source (a path, a glob, or a variable of the user's namespace), call the library
-(``audiokit.transcribe`` / ``translate`` / ``speak`` on the default client) and *return* the
-result, which displays itself (``_display.py``). ``-o NAME`` also stores it; a trailing ``;``
-silences it as for any cell value.
+source (a path, a glob, or a variable of the user's namespace: ``_sources.py``), call the
+library (``audiokit.transcribe`` / ``translate`` / ``speak`` on the default client) and *return*
+the result, which displays itself (:mod:`audiokit.notebook`). ``-o NAME`` also stores it; a
+trailing ``;`` silences it as for any cell value.
 
 Errors the caller can fix (:class:`~audiokit.AudiokitError`) become one-line ``UsageError``
 messages naming the option; anything else is a bug and keeps its traceback.
@@ -18,10 +18,8 @@ the defaults, read by ``audiokit.core._config``).
 
 from __future__ import annotations
 
-import glob
 import os
 import re
-import string
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields
@@ -35,6 +33,13 @@ from traitlets import Enum, TraitError, Unicode, default, validate
 
 from .. import client as api
 from ..core import BACKENDS, AudiokitError, Defaults, StreamError, defaults
+from ._sources import (
+    is_single,
+    resolve_source,
+    resolve_sources,
+    resolve_speakers,
+    substitute,
+)
 
 __all__ = ["AudiokitMagics", "load_ipython_extension"]
 
@@ -200,19 +205,19 @@ class AudiokitMagics(Magics):
             flag = "--diarize" if args.diarize else "--speaker"
             _imply(params, implied, flag, model=DIARIZE_MODEL, response_format="diarized_json")
         if args.speaker:
-            names, samples = self._speakers(args.speaker)
+            names, samples = resolve_speakers(self.shell.user_ns, args.speaker)
             params.update(known_speaker_names=names, known_speaker_references=samples)
         with self._errors("%transcribe", implied=implied, output=args.output):
             if args.widget:
                 return self._store(args.output, self._transcriber(args, params))
             if args.live:
                 return self._store(args.output, self._live(args, params))
-            sources = self._sources(args.source, "%transcribe", args.rate)
+            sources = resolve_sources(self.shell.user_ns, args.source, "%transcribe", args.rate)
             if args.stream:
                 if len(sources) != 1:
                     raise UsageError("%transcribe --stream: one SOURCE at a time")
                 return self._store(args.output, self._stream(sources[0], params))
-            if not _single(args.source):
+            if not is_single(args.source):
                 from ..batch import transcribe_many
 
                 params.pop("sample_rate", None)
@@ -248,9 +253,9 @@ class AudiokitMagics(Magics):
             sample_rate=args.rate,
         )
         with self._errors("%translate"):
-            sources = self._sources(args.source, "%translate", args.rate)
+            sources = resolve_sources(self.shell.user_ns, args.source, "%translate", args.rate)
             results = [api.translate(s, **params) for s in sources]
-        return self._store(args.output, results[0] if _single(args.source) else results)
+        return self._store(args.output, results[0] if is_single(args.source) else results)
 
     # -- %%speak -----------------------------------------------------------------------------
 
@@ -287,7 +292,7 @@ class AudiokitMagics(Magics):
                 f"%%speak: unexpected {' '.join(args.text)!r} after the options; "
                 "the text goes in the cell body"
             )
-        text = self._substitute(text.strip())
+        text = substitute(self.shell.user_ns, text.strip())
         params = _drop_none(
             voice=args.voice,
             model=args.model,
@@ -376,72 +381,10 @@ class AudiokitMagics(Magics):
                 message += f" (the text received so far is in {name})"
             raise UsageError(f"{where}: {message}") from None
 
-    def _resolve(self, source: str, what: str) -> Any:
-        """A variable of the user's namespace (``name`` or ``name.attr``), else a path."""
-        ns = self.shell.user_ns
-        head, *attrs = source.split(".")
-        if source.isidentifier() and source in ns:
-            return ns[source]
-        if os.path.exists(os.path.expanduser(source)):
-            return source
-        if head.isidentifier() and head in ns and all(a.isidentifier() for a in attrs):
-            value = ns[head]
-            try:
-                for attr in attrs:
-                    value = getattr(value, attr)
-            except AttributeError as exc:
-                raise UsageError(f"{what}: {source}: {exc}") from None
-            return value
-        raise UsageError(
-            f"{what}: {source!r} is neither a variable of the notebook nor an existing file"
-        )
-
-    def _sources(self, source: str | None, what: str, rate: int | None) -> list[Any]:
-        if not source:
-            raise UsageError(f"{what}: give a SOURCE: a path, a glob or a variable ({what}?)")
-        if _is_glob(source) and not os.path.exists(source):
-            paths = sorted(glob.glob(os.path.expanduser(source)))
-            if not paths:
-                raise UsageError(f"{what}: no files match {source!r}")
-            return paths
-        value = self._resolve(source, what)
-        if rate is None and type(value).__module__ == "numpy":
-            raise UsageError(
-                f"{what}: {source} is a numpy array: give its sample rate with --rate HZ, "
-                "or pass an (array, rate) tuple"
-            )
-        return [value]
-
-    def _speakers(self, items: list[str]) -> tuple[list[str], list[Any]]:
-        names, samples = [], []
-        for item in items:
-            name, eq, sample = item.partition("=")
-            if not eq or not name or not sample:
-                raise UsageError(
-                    f"%transcribe --speaker: {item!r} should be NAME=SAMPLE "
-                    "(a 2-10 s sample: path or variable)"
-                )
-            names.append(name)
-            samples.append(self._resolve(sample, "%transcribe --speaker"))
-        return names, samples
-
     def _stream(self, source: Any, params: dict[str, Any]) -> Any:
         from ..notebook import show_stream
 
         return show_stream(api.transcribe(source, stream=True, **params))
-
-    def _substitute(self, text: str) -> str:
-        """``{name}`` → the notebook's variable; a missing one is a one-line error."""
-        try:
-            return string.Formatter().vformat(text, (), self.shell.user_ns)
-        except KeyError as exc:
-            name = exc.args[0]
-            raise UsageError(
-                f"%%speak: {{{name}}} is not a variable of the notebook; define it first, "
-                f"or write {{{{{name}}}}} for literal braces"
-            ) from None
-        except (AttributeError, IndexError, ValueError) as exc:
-            raise UsageError(f"%%speak: cannot fill in the text: {exc}") from None
 
     def _store(self, name: str | None, value: Any) -> Any:
         if name:
@@ -471,7 +414,10 @@ class AudiokitMagics(Magics):
         if args.source:
             from ..audio import to_audio_file
 
-            file = to_audio_file(self._resolve(args.source, "%transcribe"), sample_rate=args.rate)
+            file = to_audio_file(
+                resolve_source(self.shell.user_ns, args.source, "%transcribe"),
+                sample_rate=args.rate,
+            )
             options.update(audio=file.data, audio_name=file.filename)
         widgets = self._widgets()
         return widgets.transcriber(client=api.default_client(), **options)
@@ -491,7 +437,7 @@ class AudiokitMagics(Magics):
                 "logprobs": bool(params.get("logprobs", True)),
             }
             return self._widgets().live_captions(client=api.default_client(), **options)
-        sources = self._sources(args.source, "%transcribe --live", args.rate)
+        sources = resolve_sources(self.shell.user_ns, args.source, "%transcribe --live", args.rate)
         if len(sources) != 1:
             raise UsageError("%transcribe --live: one SOURCE at a time")
         from ..live import live
@@ -602,11 +548,3 @@ def _unquote(value: str) -> str:
 
 def _split_list(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
-
-
-def _is_glob(source: str) -> bool:
-    return any(c in source for c in "*?[")
-
-
-def _single(source: str | None) -> bool:
-    return not (source and _is_glob(source) and not os.path.exists(source))

@@ -2,7 +2,7 @@
 
 :func:`highlight_html` is what the notebook display (``_display.transcript_html``) calls; the
 signature ``highlight_html(transcript, threshold=None) -> str`` is the contract between the two.
-Words come from :func:`audiokit.analysis._confidence.word_columns` (numpy only, no pandas). Every piece of
+Words come from :func:`audiokit.analysis.word_columns` (numpy only, no pandas). Every piece of
 transcript text goes through :func:`html.escape`; the page's own text colour is kept except on
 coloured backgrounds, which get dark text so they read in dark themes too.
 """
