@@ -3,8 +3,25 @@ reference."""
 
 from ._alignment import TIME_SOURCES, TokenColumns, align_tokens, token_columns, word_spans
 from ._compare import MAX_CELLS, OPS, Comparison, align_words, compare, normalize_words
-from ._confidence import COMPRESSION_RATIO_THRESHOLD, LOGPROB_THRESHOLD, NO_SPEECH_THRESHOLD, WordColumns, check_threshold, confidence_units, low_confidence, segment_flags, word_columns
-from ._tables import SEGMENT_COLUMNS, TOKEN_COLUMNS, WORD_COLUMNS, segments_frame, tokens_frame, words_frame
+from ._confidence import (
+    COMPRESSION_RATIO_THRESHOLD,
+    LOGPROB_THRESHOLD,
+    NO_SPEECH_THRESHOLD,
+    WordColumns,
+    check_threshold,
+    confidence_units,
+    low_confidence,
+    segment_flags,
+    word_columns,
+)
+from ._tables import (
+    SEGMENT_COLUMNS,
+    TOKEN_COLUMNS,
+    WORD_COLUMNS,
+    segments_frame,
+    tokens_frame,
+    words_frame,
+)
 from ._text_index import WHITESPACE
 
 __all__ = [

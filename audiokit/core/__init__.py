@@ -1,8 +1,57 @@
 """The foundation every layer stands on: the exception tree, settings and defaults, shared facts."""
 
-from ._config import BACKENDS, DEFAULT_BASE_URL, Defaults, Secret, Settings, defaults, resolve_settings
-from ._constants import MAX_INSTRUCTIONS_CHARS, MAX_KNOWN_SPEAKERS, MAX_PROMPT_TOKENS_WHISPER, MAX_SPEECH_INPUT_CHARS, MAX_UPLOAD_BYTES, MIN_COMMIT_MS, REALTIME_MAX_APPEND_BYTES, SPEAKER_REFERENCE_SECONDS, SPEECH_SAMPLE_RATE, SPEED_RANGE, TEMPERATURE_RANGE, UPLOAD_EXTENSIONS, USER_AGENT
-from ._errors import APIConnectionError, APIError, APIResponseError, APIStatusError, APITimeoutError, AudioDecodeError, AudioError, AudiokitError, AuthenticationError, BadRequestError, BatchInterrupted, ConflictError, InternalServerError, InvalidTypeError, LiveSessionError, NotFoundError, ParseError, PermissionDeniedError, RateLimitError, RequestTooLargeError, StreamError, UnprocessableEntityError, UnsupportedError, UnsupportedMediaTypeError, ValidationError, status_error_class
+from ._config import (
+    BACKENDS,
+    DEFAULT_BASE_URL,
+    Defaults,
+    Secret,
+    Settings,
+    defaults,
+    resolve_settings,
+)
+from ._constants import (
+    MAX_INSTRUCTIONS_CHARS,
+    MAX_KNOWN_SPEAKERS,
+    MAX_PROMPT_TOKENS_WHISPER,
+    MAX_SPEECH_INPUT_CHARS,
+    MAX_UPLOAD_BYTES,
+    MIN_COMMIT_MS,
+    REALTIME_MAX_APPEND_BYTES,
+    SPEAKER_REFERENCE_SECONDS,
+    SPEECH_SAMPLE_RATE,
+    SPEED_RANGE,
+    TEMPERATURE_RANGE,
+    UPLOAD_EXTENSIONS,
+    USER_AGENT,
+)
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseError,
+    APIStatusError,
+    APITimeoutError,
+    AudioDecodeError,
+    AudioError,
+    AudiokitError,
+    AuthenticationError,
+    BadRequestError,
+    BatchInterrupted,
+    ConflictError,
+    InternalServerError,
+    InvalidTypeError,
+    LiveSessionError,
+    NotFoundError,
+    ParseError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestTooLargeError,
+    StreamError,
+    UnprocessableEntityError,
+    UnsupportedError,
+    UnsupportedMediaTypeError,
+    ValidationError,
+    status_error_class,
+)
 
 __all__ = [
     "BACKENDS",

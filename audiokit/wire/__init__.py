@@ -1,7 +1,19 @@
 """The OpenAI audio API on the wire: capabilities per model, languages, request checks and
 building, HTTP with retries, SSE."""
 
-from ._capabilities import SPEECH_FORMATS, SPEECH_MODELS, TRANSCRIPTION_FORMATS, TRANSCRIPTION_MODELS, TRANSLATION_FORMATS, TRANSLATION_MODELS, VOICES, SpeechCapabilities, TranscriptionCapabilities, capabilities, transcription_capabilities
+from ._capabilities import (
+    SPEECH_FORMATS,
+    SPEECH_MODELS,
+    TRANSCRIPTION_FORMATS,
+    TRANSCRIPTION_MODELS,
+    TRANSLATION_FORMATS,
+    TRANSLATION_MODELS,
+    VOICES,
+    SpeechCapabilities,
+    TranscriptionCapabilities,
+    capabilities,
+    transcription_capabilities,
+)
 from ._http import JSON_FORMATS, AsyncHTTP, SyncHTTP, retry_after
 from ._languages import SUPPORTED_LANGUAGES, language_code, normalize_language
 from ._requests import APIRequest, speech_request, transcription_request, translation_request
