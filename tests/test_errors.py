@@ -10,6 +10,7 @@ import re
 import pytest
 
 import audiokit
+from audiokit.core import _errors
 from audiokit.core import (
     APIConnectionError,
     APIStatusError,
@@ -18,7 +19,6 @@ from audiokit.core import (
     StreamError,
     UnsupportedError,
     ValidationError,
-    _errors,
     status_error_class,
 )
 
@@ -28,7 +28,7 @@ def drawn_tree() -> dict[str, str]:
     parents: dict[str, str] = {}
     stack: list[tuple[int, str]] = []
     for line in _errors.__doc__.splitlines():
-        match = re.match(r"^(\s*)(?:([│ ]*)[├└]── )?([A-Z]\w+Error)\b", line)
+        match = re.match(r"^(\s*)(?:([│ ]*)[├└]── )?([A-Z]\w+(?:Error|Interrupted))\b", line)
         if not match or ("──" not in line and line.strip() != "AudiokitError"):
             continue
         name = match.group(3)

@@ -147,14 +147,14 @@ class _Batch:
     async def run(self) -> None:
         """Transcribe every source; outcomes land in ``self.outcomes`` as they finish."""
         client, owned = self._async_client()
-        http = client._http.client
+        http = client.http.client
         self.limiter.attach(http)
         gate = asyncio.Semaphore(self.concurrency)
         todo = iter(label for label in self.unique if label not in self.outcomes)
 
         async def send(audio: Any, params: dict[str, Any]) -> Transcript:
             async with gate:
-                return await client._send_transcription(audio, self.model, params)
+                return await client.send_transcription(audio, self.model, params)
 
         async def worker() -> None:
             for label in todo:
@@ -172,7 +172,7 @@ class _Batch:
 
     def _prepare(self, client: AsyncClient, audio: Any) -> tuple[Any, Transcript | None]:
         """Build the file's job and look it up in the cache (blocking: probing, hashing)."""
-        job = client._transcription_job(
+        job = client.transcription_job(
             audio,
             self.model,
             dict(self.params),

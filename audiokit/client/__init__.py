@@ -10,18 +10,18 @@ from ._defaults import (
     transcribe,
     translate,
 )
-from ._voices import (
-    AsyncVoiceConsents,
-    AsyncVoices,
+from ._voice_types import (
+    MAX_VOICE_AUDIO_BYTES,
     DeletedVoiceConsent,
     Voice,
     VoiceConsent,
     VoiceConsentPage,
-    VoiceConsents,
-    Voices,
+    check_language_tag,
 )
+from ._voices import AsyncVoiceConsents, AsyncVoices, VoiceConsents, Voices
 
 __all__ = [
+    "MAX_VOICE_AUDIO_BYTES",
     "AsyncClient",
     "AsyncVoiceConsents",
     "AsyncVoices",
@@ -32,6 +32,7 @@ __all__ = [
     "VoiceConsentPage",
     "VoiceConsents",
     "Voices",
+    "check_language_tag",
     "configure",
     "default_client",
     "default_client_options",

@@ -1,15 +1,17 @@
 """The clients: :class:`Client` (blocking) and :class:`AsyncClient` (asyncio).
 
-Both share :class:`_ClientBase`: argument defaults, request building (``_requests.py``) and result
-parsing. Only the I/O differs (``SyncHTTP`` vs ``AsyncHTTP``). The backend is chosen once: the
-OpenAI API (or any compatible server at ``base_url``), or the offline engine in-process.
+Both take their ``transcribe``/``translate``/``speak`` signatures and docstrings from
+:class:`_AudioMethods` (``_audio_methods.py``) and implement its I/O hooks, and both share
+:class:`_ClientBase`: argument defaults, request building (``wire``) and result parsing. Only the
+I/O differs (``SyncHTTP`` vs ``AsyncHTTP``). The backend is chosen once: the OpenAI API (or any
+compatible server at ``base_url``), or the offline engine in-process.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -32,17 +34,17 @@ from ..wire import (
     transcription_request,
     translation_request,
 )
+from ._audio_methods import _AudioMethods
 
 if TYPE_CHECKING:
     from ._voices import AsyncVoiceConsents, AsyncVoices, VoiceConsents, Voices
 
 __all__ = ["AsyncClient", "Client"]
 
-# transcribe() options handled around the request by TranscriptionJob (_longaudio.py)
-_JOB_OPTIONS = ("split", "chunk_seconds", "carry_prompt", "concurrency", "cache")
-
 
 class _ClientBase:
+    """What the two clients share: settings, request building and result parsing (no I/O)."""
+
     settings: Settings
 
     def _configure(
@@ -78,6 +80,17 @@ class _ClientBase:
         where = self.base_url if self.backend == "api" else "offline engine"
         return f"{type(self).__name__}(backend={self.backend!r}, {where})"
 
+    # -- for the layers built on the client (batch, correction) ------------------------------
+
+    @property
+    def http(self) -> Any:
+        """The HTTP layer (``SyncHTTP`` / ``AsyncHTTP``): retries, error mapping, the key.
+
+        ``client.http.request(api_request)`` sends a checked request (correction's chat call);
+        ``client.http.client`` is the httpx client (a batch hooks its shared rate limit there).
+        """
+        return self._http
+
     def _local_transport(self) -> Any:
         from ..local import local_transport
 
@@ -88,10 +101,11 @@ class _ClientBase:
     ) -> APIRequest:
         return transcription_request(audio, model=model or defaults.transcription_model, **kwargs)
 
-    def _transcription_job(
+    def transcription_job(
         self, audio: AudioInput, model: str | None, params: dict[str, Any], **options: Any
     ) -> TranscriptionJob:
-        """Cache lookup and long-audio splitting around the one-request path (_longaudio.py)."""
+        """Cache lookup and long-audio splitting around the one-request path (``audiokit.jobs``);
+        a batch builds one job per file with it."""
         return TranscriptionJob(
             audio,
             model=model or defaults.transcription_model,
@@ -112,6 +126,32 @@ class _ClientBase:
             text, model=model or defaults.speech_model, voice=voice or defaults.voice, **kwargs
         )
 
+    def _speech_job(
+        self,
+        text: str,
+        model: str | None,
+        voice: str | Mapping[str, str] | None,
+        params: dict[str, Any],
+        split: bool | str,
+    ) -> SpeechJob:
+        """Text too long for one request becomes pieces (jobs/); the options are checked on the
+        first piece, so a mistake raises before any request goes out."""
+        job = SpeechJob(
+            text,
+            split=split,
+            response_format=params["response_format"],
+            stream_format=params["stream_format"],
+        )
+        if job.pieces is not None:
+            first = self._piece_params(params, params["response_format"])
+            self._speech(job.pieces[0], model, voice, first)
+        return job
+
+    @staticmethod
+    def _piece_params(params: dict[str, Any], fmt: str) -> dict[str, Any]:
+        """One piece of long text is a plain request (not streamed) in ``fmt``."""
+        return {**params, "response_format": fmt, "stream_format": None}
+
     @staticmethod
     def _transcript(request: APIRequest, body: Any, task: str) -> Transcript:
         return Transcript.from_response(
@@ -127,7 +167,9 @@ class _ClientBase:
         return Speech(body, format=request.response_format or "mp3", params=dict(request.params))
 
 
-class Client(_ClientBase):
+class Client(
+    _ClientBase, _AudioMethods[Transcript, TranscriptStream, Speech, SpeechStream | SpeechPieces]
+):
     """A client for the OpenAI audio endpoints, or the offline engine.
 
     Parameters
@@ -169,228 +211,55 @@ class Client(_ClientBase):
             transport = self._local_transport()
         self._http = SyncHTTP(self.settings, transport=transport, http_client=http_client)
 
-    @overload
-    def transcribe(
-        self,
-        audio: AudioInput,
-        *,
-        model: str | None = ...,
-        stream: Literal[False] = ...,
-        **params: Any,
-    ) -> Transcript: ...
-    @overload
-    def transcribe(
-        self, audio: AudioInput, *, model: str | None = ..., stream: Literal[True], **params: Any
-    ) -> TranscriptStream: ...
+    # -- the I/O hooks of _AudioMethods (the signatures and docs live there) -------------------
 
-    def transcribe(
+    def _transcribe(
         self,
         audio: AudioInput,
-        *,
-        model: str | None = None,
-        language: str | None = None,
-        prompt: str | None = None,
-        response_format: str = "json",
-        temperature: float | None = None,
-        timestamp_granularities: Sequence[str] | None = None,
-        include: Sequence[str] | None = None,
-        logprobs: bool = False,
-        chunking_strategy: str | Mapping[str, Any] | None = None,
-        known_speaker_names: Sequence[str] | None = None,
-        known_speaker_references: Sequence[Any] | None = None,
-        languages: Sequence[str] | None = None,
-        keywords: Sequence[str] | None = None,
-        stream: bool = False,
-        sample_rate: int | None = None,
-        filename: str | None = None,
-        split: bool | str = "auto",
-        chunk_seconds: float | None = None,
-        carry_prompt: bool = False,
-        concurrency: int = 4,
-        cache: Any = None,
-        vocabulary: Sequence[str] | None = None,
+        model: str | None,
+        params: dict[str, Any],
+        options: dict[str, Any],
     ) -> Transcript | TranscriptStream:
-        """Transcribe audio (``POST /audio/transcriptions``).
-
-        Parameters
-        ----------
-        audio
-            A path, bytes, a binary file object, ``(array, sample_rate)`` or a Speech.
-        model
-            Default ``gpt-4o-mini-transcribe`` (see ``audiokit.capabilities``).
-        language
-            ISO-639-1 code or English name (``"de"`` or ``"German"``).
-        prompt, temperature, response_format, timestamp_granularities, include,
-        chunking_strategy, known_speaker_names, known_speaker_references, languages, keywords
-            As in the API reference; checked against the model before sending.
-        logprobs
-            Shortcut for ``include=["logprobs"]``.
-        stream
-            Return a :class:`TranscriptStream` of events instead of waiting.
-        split : {"auto", True, False}
-            Long audio. ``"auto"`` (default): audio over the 25 MB upload limit, or longer than
-            the model accepts (1400 s for the gpt-4o models), is cut at pauses into chunks that
-            are transcribed separately and merged (times shifted, usage summed); anything else
-            is sent as is. ``True``: also split audio longer than ``chunk_seconds``. ``False``:
-            never split (too-large audio raises :class:`AudioError`).
-        chunk_seconds
-            Target chunk length when splitting (default 600 s).
-        carry_prompt
-            Prompt each chunk with the end of the previous chunk's transcript, as the reference
-            advises for split audio. Chunks then run one after another; by default (``False``)
-            they run concurrently.
-        concurrency
-            Chunks transcribed at once (default 4).
-        cache
-            ``True``, a directory or an :class:`audiokit.TranscriptCache`: reuse a stored answer
-            for the same audio content, model and parameters, and store new answers (chunks
-            too, so an interrupted long transcription resumes). Off by default.
-        vocabulary
-            Correct spellings (product names, acronyms) sent at the start of the prompt, as
-            the reference's "Improving reliability" advises: ``["ZyntriQix", "Digique Plus"]``
-            becomes ``"ZyntriQix, Digique Plus."``, followed by ``prompt`` if given. Warns when
-            the prompt is longer than the 224 tokens whisper-1 reads. Recorded in
-            ``transcript.params["vocabulary"]``, where :func:`audiokit.correct` finds it.
-
-        Returns
-        -------
-        Transcript or TranscriptStream
-        """
-        params = dict(
-            language=language,
-            prompt=prompt,
-            response_format=response_format,
-            temperature=temperature,
-            timestamp_granularities=timestamp_granularities,
-            include=include,
-            logprobs=logprobs,
-            chunking_strategy=chunking_strategy,
-            known_speaker_names=known_speaker_names,
-            known_speaker_references=known_speaker_references,
-            languages=languages,
-            keywords=keywords,
-            stream=stream,
-            sample_rate=sample_rate,
-            filename=filename,
-        )
-        if vocabulary is not None:
-            params["vocabulary"] = vocabulary
-        job = self._transcription_job(
-            audio,
-            model,
-            params,
-            split=split,
-            chunk_seconds=chunk_seconds,
-            carry_prompt=carry_prompt,
-            concurrency=concurrency,
-            cache=cache,
-            stream=stream,
-        )
-        if stream:
+        job = self.transcription_job(audio, model, params, stream=params["stream"], **options)
+        if params["stream"]:
             request = self._transcription(job.audio, model, params)
             items, close = self._http.stream(request)
             return TranscriptStream(items, request, close)
         return job.run_sync(
-            lambda part, part_params: self._send_transcription(part, model, part_params)
+            lambda part, part_params: self.send_transcription(part, model, part_params)
         )
 
-    def _send_transcription(
+    def send_transcription(
         self, audio: AudioInput, model: str | None, params: dict[str, Any]
     ) -> Transcript:
+        """One transcription request: no splitting, no cache (what a batch sends per file)."""
         request = self._transcription(audio, model, params)
         return self._transcript(request, self._http.request(request), "transcribe")
 
-    def translate(
-        self,
-        audio: AudioInput,
-        *,
-        model: str | None = None,
-        prompt: str | None = None,
-        response_format: str = "json",
-        temperature: float | None = None,
-        sample_rate: int | None = None,
-        filename: str | None = None,
+    def _translate(
+        self, audio: AudioInput, model: str | None, params: dict[str, Any]
     ) -> Transcript:
-        """Translate speech into English text (``POST /audio/translations``, whisper-1)."""
-        request = self._translation(
-            audio,
-            model,
-            dict(
-                prompt=prompt,
-                response_format=response_format,
-                temperature=temperature,
-                sample_rate=sample_rate,
-                filename=filename,
-            ),
-        )
+        request = self._translation(audio, model, params)
         return self._transcript(request, self._http.request(request), "translate")
 
-    @overload
-    def speak(self, text: str, *, stream: Literal[False] = ..., **params: Any) -> Speech: ...
-    @overload
-    def speak(self, text: str, *, stream: Literal[True], **params: Any) -> SpeechStream: ...
-
-    def speak(
+    def _speak(
         self,
         text: str,
-        *,
-        model: str | None = None,
-        voice: str | Mapping[str, str] | None = None,
-        instructions: str | None = None,
-        response_format: str = "mp3",
-        speed: float | None = None,
-        stream_format: str | None = None,
-        stream: bool = False,
-        split: bool | str = "auto",
+        model: str | None,
+        voice: str | Mapping[str, str] | None,
+        params: dict[str, Any],
+        stream: bool,
+        split: bool | str,
     ) -> Speech | SpeechStream | SpeechPieces:
-        """Turn text into speech (``POST /audio/speech``).
-
-        Parameters
-        ----------
-        text
-            Up to 4096 characters.
-        model
-            Default ``gpt-4o-mini-tts``.
-        voice
-            A built-in voice (``audiokit.VOICES``) or a custom voice id (``"voice_…"``).
-        instructions, response_format, speed, stream_format
-            As in the API reference; checked against the model before sending.
-        stream
-            Return a :class:`SpeechStream` yielding audio chunks as they arrive.
-        split : {"auto", True, False}
-            Text over 4096 characters. ``"auto"`` or ``True`` (default): it is cut at sentence
-            boundaries (long sentences at clauses, then between words), the pieces are
-            synthesised concurrently and joined with a short pause into one file of
-            ``response_format``, encoded once; with ``stream=True`` a :class:`SpeechPieces`
-            yields each piece's audio (a complete file) as it is ready. Text that fits one
-            request is sent as is. ``False``: long text raises :class:`ValidationError`.
-        """
-        job = SpeechJob(
-            text, split=split, response_format=response_format, stream_format=stream_format
-        )
+        job = self._speech_job(text, model, voice, params, split)
         if job.pieces is not None:
-            options = dict(instructions=instructions, speed=speed)
-            self._speech(
-                job.pieces[0], model, voice, {**options, "response_format": response_format}
-            )
 
             def send(piece: str, fmt: str) -> Speech:
-                return self.speak(
-                    piece, model=model, voice=voice, response_format=fmt, split=False, **options
-                )
+                request = self._speech(piece, model, voice, self._piece_params(params, fmt))
+                return self._speech_result(request, self._http.request(request))
 
             return SpeechPieces(job, send) if stream else job.run_sync(send)
-        request = self._speech(
-            text,
-            model,
-            voice,
-            dict(
-                instructions=instructions,
-                response_format=response_format,
-                speed=speed,
-                stream_format=stream_format,
-            ),
-        )
+        request = self._speech(text, model, voice, params)
         if stream or request.stream:
             items, close = self._http.stream(request)
             speech_stream = SpeechStream(items, request, sse=request.stream, close=close)
@@ -422,8 +291,20 @@ class Client(_ClientBase):
         self.close()
 
 
-class AsyncClient(_ClientBase):
-    """The asyncio twin of :class:`Client`: the same methods, as coroutines."""
+class AsyncClient(
+    _ClientBase,
+    _AudioMethods[
+        Awaitable[Transcript],
+        Awaitable[AsyncTranscriptStream],
+        Awaitable[Speech],
+        Awaitable[AsyncSpeechStream | AsyncSpeechPieces],
+    ],
+):
+    """The asyncio twin of :class:`Client`: the same methods and options, returning awaitables.
+
+    ``await client.transcribe(...)``, ``await client.speak(...)``; streams are iterated with
+    ``async for``. Close with ``await client.aclose()`` or ``async with``.
+    """
 
     def __init__(
         self,
@@ -443,61 +324,52 @@ class AsyncClient(_ClientBase):
             transport = self._local_transport()
         self._http = AsyncHTTP(self.settings, transport=transport, http_client=http_client)
 
-    async def transcribe(
-        self, audio: AudioInput, *, model: str | None = None, stream: bool = False, **params: Any
+    # -- the I/O hooks of _AudioMethods, as coroutines ------------------------------------------
+
+    async def _transcribe(
+        self,
+        audio: AudioInput,
+        model: str | None,
+        params: dict[str, Any],
+        options: dict[str, Any],
     ) -> Transcript | AsyncTranscriptStream:
-        """See :meth:`Client.transcribe`."""
-        options = {k: params.pop(k) for k in _JOB_OPTIONS if k in params}
-        params["stream"] = stream
-        job = self._transcription_job(audio, model, params, stream=stream, **options)
-        if stream:
+        job = self.transcription_job(audio, model, params, stream=params["stream"], **options)
+        if params["stream"]:
             request = self._transcription(job.audio, model, params)
             items, close = await self._http.stream(request)
             return AsyncTranscriptStream(items, request, close)
         return await job.run_async(
-            lambda part, part_params: self._send_transcription(part, model, part_params)
+            lambda part, part_params: self.send_transcription(part, model, part_params)
         )
 
-    async def _send_transcription(
+    async def send_transcription(
         self, audio: AudioInput, model: str | None, params: dict[str, Any]
     ) -> Transcript:
+        """See :meth:`Client.send_transcription`."""
         request = self._transcription(audio, model, params)
         return self._transcript(request, await self._http.request(request), "transcribe")
 
-    async def translate(
-        self, audio: AudioInput, *, model: str | None = None, **params: Any
+    async def _translate(
+        self, audio: AudioInput, model: str | None, params: dict[str, Any]
     ) -> Transcript:
-        """See :meth:`Client.translate`."""
         request = self._translation(audio, model, params)
         return self._transcript(request, await self._http.request(request), "translate")
 
-    async def speak(
+    async def _speak(
         self,
         text: str,
-        *,
-        model: str | None = None,
-        voice: str | Mapping[str, str] | None = None,
-        stream: bool = False,
-        split: bool | str = "auto",
-        **params: Any,
+        model: str | None,
+        voice: str | Mapping[str, str] | None,
+        params: dict[str, Any],
+        stream: bool,
+        split: bool | str,
     ) -> Speech | AsyncSpeechStream | AsyncSpeechPieces:
-        """See :meth:`Client.speak`."""
-        job = SpeechJob(
-            text,
-            split=split,
-            response_format=params.get("response_format", "mp3"),
-            stream_format=params.get("stream_format"),
-        )
+        job = self._speech_job(text, model, voice, params, split)
         if job.pieces is not None:
-            options = {
-                k: v for k, v in params.items() if k not in ("response_format", "stream_format")
-            }
-            self._speech(job.pieces[0], model, voice, params)
 
             async def send(piece: str, fmt: str) -> Speech:
-                return await self.speak(  # type: ignore[return-value]
-                    piece, model=model, voice=voice, response_format=fmt, split=False, **options
-                )
+                request = self._speech(piece, model, voice, self._piece_params(params, fmt))
+                return self._speech_result(request, await self._http.request(request))
 
             return AsyncSpeechPieces(job, send) if stream else await job.run_async(send)
         request = self._speech(text, model, voice, params)

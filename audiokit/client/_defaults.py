@@ -1,11 +1,22 @@
-"""Module-level shortcuts on a shared default client: ``audiokit.transcribe()`` and friends."""
+"""Module-level shortcuts on a shared default client: ``audiokit.transcribe()`` and friends.
+
+:func:`configure` sets the default client's options; :func:`default_client` makes it on first
+use. ``transcribe``, ``translate`` and ``speak`` are bound methods of a private
+:class:`_AudioMethods` subclass (``_audio_methods.py``) whose I/O hooks call the default client's,
+so they carry :class:`Client`'s signatures, overloads and docstrings without repeating them.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import Any
 
+from ..audio import AudioInput
 from ..core import Secret, defaults
+from ..jobs import SpeechPieces
+from ..results import Speech, SpeechStream, Transcript, TranscriptStream
+from ._audio_methods import _AudioMethods
 from ._client import Client
 
 __all__ = [
@@ -65,16 +76,43 @@ def configure(**options: Any) -> None:
             _client = None
 
 
-def transcribe(audio: Any, **params: Any) -> Any:
-    """Transcribe with the default client; see :meth:`Client.transcribe`."""
-    return default_client().transcribe(audio, **params)
+class _DefaultClientMethods(
+    _AudioMethods[Transcript, TranscriptStream, Speech, SpeechStream | SpeechPieces]
+):
+    """The module shortcuts: the client's signatures, run on :func:`default_client`.
+
+    The default client is looked up on every call, since :func:`configure` replaces it.
+    """
+
+    def _transcribe(
+        self,
+        audio: AudioInput,
+        model: str | None,
+        params: dict[str, Any],
+        options: dict[str, Any],
+    ) -> Transcript | TranscriptStream:
+        return default_client()._transcribe(audio, model, params, options)
+
+    def _translate(
+        self, audio: AudioInput, model: str | None, params: dict[str, Any]
+    ) -> Transcript:
+        return default_client()._translate(audio, model, params)
+
+    def _speak(
+        self,
+        text: str,
+        model: str | None,
+        voice: str | Mapping[str, str] | None,
+        params: dict[str, Any],
+        stream: bool,
+        split: bool | str,
+    ) -> Speech | SpeechStream | SpeechPieces:
+        return default_client()._speak(text, model, voice, params, stream, split)
 
 
-def translate(audio: Any, **params: Any) -> Any:
-    """Translate into English with the default client; see :meth:`Client.translate`."""
-    return default_client().translate(audio, **params)
-
-
-def speak(text: str, **params: Any) -> Any:
-    """Synthesize speech with the default client; see :meth:`Client.speak`."""
-    return default_client().speak(text, **params)
+# Bound methods: help(audiokit.transcribe) and type checkers see Client.transcribe's signature,
+# overloads and docstring.
+_shortcuts = _DefaultClientMethods()
+transcribe = _shortcuts.transcribe
+translate = _shortcuts.translate
+speak = _shortcuts.speak

@@ -188,7 +188,7 @@ def correct(
         transcript.text, terms, model=model, temperature=temperature, company=company,
         system_prompt=system_prompt,
     )  # fmt: skip
-    return _from_chat(transcript, terms, model, client._http.request(request))
+    return _from_chat(transcript, terms, model, client.http.request(request))
 
 
 async def acorrect(
@@ -215,4 +215,4 @@ async def acorrect(
         transcript.text, terms, model=model, temperature=temperature, company=company,
         system_prompt=system_prompt,
     )  # fmt: skip
-    return _from_chat(transcript, terms, model, await client._http.request(request))
+    return _from_chat(transcript, terms, model, await client.http.request(request))
