@@ -11,7 +11,7 @@
 - ``fault_server``: a threaded HTTP/1.1 server on 127.0.0.1 (real sockets) that answers each
   request with the next scripted :class:`Reply`: a status, a delay, a connection reset in the
   middle of the upload, a chunked (SSE) body cut before its end, or an endless body.
-- ``prism`` (session): a Prism mock server of the OpenAPI schema (contract tests).
+- ``prism`` (session): a Prism mock server of the vendored OpenAPI schema (contract tests).
 - ``open_sockets`` / ``wait_for`` / ``leak_check``: helpers for leak checks.
 """
 
@@ -35,6 +35,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+from _tools import missing, require
 
 try:
     from hypothesis import HealthCheck, settings
@@ -458,39 +459,32 @@ def fault_server() -> Iterator[FaultServer]:
 
 # -- Prism: a mock server of the OpenAPI schema -----------------------------------------------
 
-PRISM_MOCK = Path(
-    os.environ.get(
-        "AUDIOKIT_PRISM_MOCK",
-        Path(__file__).resolve().parents[2] / "shared" / "openai-audio" / "prism-mock",
-    )
-)
+# The OpenAPI subset and its Prism runner are vendored (see tests/contract/openai-audio/README.md).
+CONTRACT_DIR = Path(__file__).resolve().parent / "contract" / "openai-audio"
+OPENAPI = CONTRACT_DIR / "openapi.yaml"
+PRISM_MOCK = CONTRACT_DIR / "prism-mock"
 PRISM_START_SECONDS = 180  # the first run installs Prism from npm (about 20 s)
-
-
-def _missing_or_skip(message: str) -> None:
-    """Fail in CI (``CI=true``), skip locally."""
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"Prism contract tests cannot run in CI: {message}")
-    pytest.skip(f"Prism contract tests skipped: {message}")
 
 
 @pytest.fixture(scope="session")
 def prism() -> Iterator[str]:
     """The base URL of a Prism mock of ``openapi.yaml`` on a free 127.0.0.1 port.
 
-    Started once per session with the shared ``prism-mock`` script (which installs
-    ``@stainless-api/prism-cli`` with npm into ``~/.cache`` the first time), ready when it
-    answers HTTP, killed (its whole process group) at the end.
+    Started once per session with the vendored ``prism-mock`` script (which installs
+    ``@stainless-api/prism-cli`` with npm into ``~/.cache`` the first time, as ``.ci/run``
+    does), ready when it answers HTTP, killed (its whole process group) at the end. Without
+    node and npm the tests are skipped locally and fail in CI (``_tools.require``).
     """
     import shutil
     import signal
     import subprocess
 
-    if not PRISM_MOCK.is_file():
-        _missing_or_skip(f"no {PRISM_MOCK}")
+    assert os.access(PRISM_MOCK, os.X_OK), f"{PRISM_MOCK} is part of the repository"
     for tool in ("node", "npm"):
-        if shutil.which(tool) is None:
-            _missing_or_skip(f"{tool} is not installed")
+        require(
+            shutil.which(tool) is not None,
+            f"the Prism contract tests need {tool} (apt-get install nodejs npm)",
+        )
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -516,7 +510,7 @@ def prism() -> Iterator[str]:
         if not ready:
             log.seek(0)
             tail = log.read().decode(errors="replace")[-800:]
-            _missing_or_skip(f"Prism did not start on port {port}: {tail}")
+            missing(f"Prism did not start on port {port}: {tail}")
         yield url
     finally:
         try:
@@ -577,8 +571,7 @@ def _our_threads() -> set[threading.Thread]:
 @pytest.fixture
 def leak_check(fault_server: FaultServer) -> Iterator[Callable[[], None]]:
     """Call the yielded function after closing the client: fails on leaked sockets/threads."""
-    if not os.path.isdir("/proc/self/fd"):  # pragma: no cover - Linux CI
-        pytest.skip("needs /proc to count sockets")
+    require(os.path.isdir("/proc/self/fd"), "the leak checks count sockets in Linux's /proc")
     port = int(fault_server.url.rsplit(":", 1)[1])
     sockets, threads = open_sockets(port), _our_threads()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from pathlib import Path
 
@@ -183,9 +184,20 @@ def test_location_from_argument_environment_or_platform(
     assert TranscriptCache().directory == tmp_path / "from-env"
     assert TranscriptCache(tmp_path / "explicit").directory == tmp_path / "explicit"
     monkeypatch.delenv(CACHE_ENV)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    if default_cache_dir().is_relative_to(tmp_path):  # Linux and other XDG platforms
-        assert default_cache_dir() == tmp_path / "xdg" / "audiokit" / "transcripts"
+    # Without the variable: the platform's user cache directory (XDG on Linux and other Unix)
+    home, xdg = tmp_path / "home", tmp_path / "xdg"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))
+    monkeypatch.setenv("LOCALAPPDATA", str(home / "AppData" / "Local"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(xdg))
+    per_platform = {
+        "darwin": home / "Library" / "Caches" / "audiokit" / "transcripts",
+        "win32": home / "AppData" / "Local" / "audiokit" / "Cache" / "transcripts",
+    }
+    assert default_cache_dir() == per_platform.get(sys.platform, xdg / "audiokit" / "transcripts")
+    monkeypatch.delenv("XDG_CACHE_HOME")  # unset, XDG means ~/.cache
+    unset = per_platform.get(sys.platform, home / ".cache" / "audiokit" / "transcripts")
+    assert default_cache_dir() == unset
 
 
 def test_resolve_cache_choices(tmp_path: Path) -> None:

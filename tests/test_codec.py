@@ -8,12 +8,14 @@ import tracemalloc
 
 import numpy as np
 import pytest
+import soundfile as sf
+from _tools import require
 
 from audiokit.audio import ENCODE_FORMATS, decode, encode, iter_blocks, probe, resample
 from audiokit.audio._resample import _NumpyResampler, _resample_mono
 from audiokit.core import AudioDecodeError, ValidationError
 
-av = pytest.importorskip("av")
+av = require("av", "PyAV (FFmpeg) comes with the offline extra (pip install -e '.[local]')")
 
 RATE = 22_050  # Piper's rate: what the server encodes most often
 TONE_HZ = 440.0
@@ -246,7 +248,6 @@ def test_resample_keeps_channels_and_identity_is_a_no_op() -> None:
 
 
 def test_iter_blocks_streams_a_long_file_in_bounded_blocks(tmp_path) -> None:
-    sf = pytest.importorskip("soundfile")
     minutes, block_seconds = 4, 5.0
     path = tmp_path / "long.wav"
     rng = np.random.default_rng(2)

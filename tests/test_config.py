@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 import pickle
+import subprocess
+import sys
 
 import pytest
 
@@ -45,7 +47,7 @@ def test_arguments_beat_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
     assert resolve_settings().project == "proj-main"
 
 
-def test_backend_choice(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+def test_backend_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_settings(base_url="http://127.0.0.1:8000/v1").backend == "api"
     assert resolve_settings(api_key=KEY).backend == "api"
     local = resolve_settings(backend="local", api_key=KEY)
@@ -54,13 +56,22 @@ def test_backend_choice(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     monkeypatch.setenv("AUDIOKIT_BACKEND", "local")
     assert resolve_settings(api_key=KEY).backend == "local"
     monkeypatch.delenv("AUDIOKIT_BACKEND")
-    monkeypatch.setattr("audiokit.core._config._announced_local", False)
-    capsys.readouterr()
-    assert resolve_settings().backend == "local"
-    assert resolve_settings().backend == "local"
-    err = capsys.readouterr().err
-    assert err.count("offline local engine") == 1  # said once, in one line
-    assert err.count("\n") == 1
+    # Said once per process, in one line: a fresh interpreter, as a user would start one (the
+    # environment has no OPENAI_* / AUDIOKIT_* variables: conftest._isolated_env).
+    fresh = subprocess.run(
+        [sys.executable, "-c", SAY_LOCAL_TWICE], capture_output=True, text=True, timeout=120
+    )
+    assert fresh.returncode == 0, fresh.stderr
+    assert fresh.stdout == "local local\n"
+    assert fresh.stderr.count("offline local engine") == 1
+    assert fresh.stderr.count("\n") == 1
+
+
+SAY_LOCAL_TWICE = """
+import audiokit
+first, second = audiokit.Client(), audiokit.Client()
+print(first.backend, second.backend)
+"""
 
 
 @pytest.mark.parametrize(

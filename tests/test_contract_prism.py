@@ -3,7 +3,7 @@ schema, and the client handles what a server implementing that schema answers.
 
 Two halves:
 
-- ``prism``-marked tests run the shared Prism mock (``conftest.prism``) and send every request
+- ``prism``-marked tests run the Prism mock (``conftest.prism``) and send every request
   shape the client can produce — every known model, every response format it supports, every
   optional parameter — asserting that Prism's validator accepts it (no 422), and that the
   client turns Prism's documented responses into results (or, where Prism's answer is not
@@ -15,8 +15,9 @@ Two halves:
   object is validated with jsonschema; speech JSON bodies, the response bodies the local engine
   writes and the SSE fixtures are validated against their schemas too.
 
-What Prism does (observed with @stainless-api/prism-cli 5.16.1, see
-``shared/openai-audio/README.md``) and how the client reports it:
+The schema is the OpenAPI subset vendored in ``tests/contract/openai-audio/`` (where it comes
+from and what Prism does with it: the README there). What Prism does (observed with
+@stainless-api/prism-cli 5.16.1) and how the client reports it:
 
 - Transcriptions always answer the first ``oneOf`` branch as JSON
   (``{"text": "string", "languages": [...], "logprobs": [...], "usage": {...}}``), whatever
@@ -48,7 +49,8 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from conftest import PRISM_MOCK, Recorder, encode_audio, load_reference, multipart_parts
+from _tools import require
+from conftest import OPENAPI, Recorder, encode_audio, load_reference, multipart_parts
 
 import audiokit
 from audiokit import (
@@ -61,8 +63,7 @@ from audiokit import (
 )
 from audiokit.wire import SPEECH_FORMATS, SPEECH_MODELS, TRANSCRIPTION_MODELS, TRANSLATION_FORMATS
 
-jsonschema = pytest.importorskip("jsonschema")
-OPENAPI = PRISM_MOCK.parent / "openapi.yaml"
+jsonschema = require("jsonschema", "the schema checks need jsonschema (pip install -e '.[test]')")
 KEY = "sk-test-contract"
 
 
@@ -153,8 +154,6 @@ SPEECH_TEXT = "The quick brown fox jumped over the lazy dog."
 
 @cache
 def spec() -> dict[str, Any]:
-    if not OPENAPI.is_file():
-        pytest.skip(f"no {OPENAPI}")
     return yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
 
 

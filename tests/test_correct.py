@@ -215,9 +215,19 @@ def test_fuzzy_is_idempotent_and_deterministic() -> None:
 
 
 def test_the_threshold_decides() -> None:
-    text = "Yesterday the Kwon-Drik's team shipped."  # scores 0.78 against Quandrex
-    assert audiokit.correct(text, ["Quandrex"], method="fuzzy", threshold=0.75).change_list
-    assert not audiokit.correct(text, ["Quandrex"], method="fuzzy", threshold=0.8).change_list
+    """A near miss is replaced at every threshold up to its reported score, and above it never."""
+    text = "Yesterday the Kwon-Drik's team shipped."
+    (change,) = audiokit.correct(text, ["Quandrex"], method="fuzzy", threshold=0.5).change_list
+    assert (change.original, change.corrected) == ("Kwon-Drik's", "Quandrex")
+    assert 0.5 <= change.score < 1  # similar, not the same spelling
+    thresholds = [t / 20 for t in range(10, 21)]  # 0.5, 0.55, ... 1.0
+    decided = {
+        t: bool(audiokit.correct(text, ["Quandrex"], method="fuzzy", threshold=t).change_list)
+        for t in thresholds
+        if abs(t - change.score) > 0.001  # the score is reported to three decimals
+    }
+    assert decided == {t: t < change.score for t in decided}
+    assert True in decided.values() and False in decided.values()
 
 
 def test_changes_frame() -> None:

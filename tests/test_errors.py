@@ -10,7 +10,6 @@ import re
 import pytest
 
 import audiokit
-from audiokit.core import _errors
 from audiokit.core import (
     APIConnectionError,
     APIStatusError,
@@ -19,6 +18,7 @@ from audiokit.core import (
     StreamError,
     UnsupportedError,
     ValidationError,
+    _errors,
     status_error_class,
 )
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from _tools import require
 from conftest import FaultServer, Recorder, Reply, encode_audio, multipart_fields
 
 import audiokit
@@ -53,7 +54,10 @@ def test_the_list_is_the_guides() -> None:
 
 
 def test_every_code_is_a_whisper_language_code() -> None:
-    tokenizer = pytest.importorskip("faster_whisper.tokenizer")
+    tokenizer = require(
+        "faster_whisper.tokenizer",
+        "the offline engine is not installed (pip install -e '.[local]')",
+    )
     whisper_codes = set(tokenizer._LANGUAGE_CODES)
     assert set(SUPPORTED_LANGUAGES) <= whisper_codes
     assert all(len(code) == 2 and code.islower() for code in SUPPORTED_LANGUAGES)

@@ -25,6 +25,7 @@ import jiwer
 import numpy as np
 import pytest
 import soundfile as sf
+from _tools import require
 
 import audiokit
 from audiokit.audio import resample
@@ -833,7 +834,7 @@ def test_openai_sdk_realtime_transcription_against_the_local_server(
     server: Any, recording: Recording
 ) -> None:
     """The official client's beta realtime API: its calls work and its types parse our events."""
-    openai = pytest.importorskip("openai")
+    openai = require("openai", "the official SDK is in the test extra (pip install -e '.[test]')")
     from openai.types.beta.realtime import RealtimeServerEvent, TranscriptionSession
     from pydantic import TypeAdapter
 

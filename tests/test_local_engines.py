@@ -15,12 +15,15 @@ import threading
 
 import numpy as np
 import pytest
+from _tools import require
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the engines never reach a hub; make sure of it
 
-pytest.importorskip("faster_whisper")
-pytest.importorskip("piper")
-jiwer = pytest.importorskip("jiwer")
+require("faster_whisper", "the offline engine is not installed (pip install -e '.[local]')")
+require("piper", "the offline engine is not installed (pip install -e '.[local]')")
+jiwer = require(
+    "jiwer", "the word error rates need jiwer: it is in the test extra (pip install -e '.[test]')"
+)
 
 from audiokit.audio import decode, encode, resample  # noqa: E402
 from audiokit.core import InvalidTypeError, UnsupportedError, ValidationError  # noqa: E402

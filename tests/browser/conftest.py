@@ -16,7 +16,8 @@ How the pieces fit:
   the kernel down and fails the test on uncaught page errors.
 
 Every wait is on a condition (a selector, a JS predicate, an HTTP answer) with a deadline.
-In CI (``CI=true``) a missing Chromium or JupyterLab fails the tests; locally they are skipped.
+In CI (``CI=true``) a missing Chromium, Playwright or JupyterLab fails the tests; locally they
+are skipped (``tests/_tools.py``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from typing import Any
 
 import httpx
 import pytest
+from _tools import require
 
 CHROMIUM = os.environ.get("AUDIOKIT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -68,13 +70,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-def unavailable(reason: str) -> None:
-    """Skip locally, fail in CI: a CI run must never go green without the browser tests."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"browser tests cannot run in CI: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -101,10 +96,7 @@ class Lab:
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    try:
-        import jupyterlab  # noqa: F401
-    except ImportError:
-        unavailable("JupyterLab is not installed (pip install -e '.[test]')")
+    require("jupyterlab", "the browser tests need JupyterLab (pip install -e '.[test]')")
     base = tmp_path_factory.mktemp("jupyterlab")
     root = base / "root"
     root.mkdir()
@@ -170,12 +162,13 @@ BrowserLauncher = Callable[..., Any]
 @pytest.fixture(scope="session")
 def launch_chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserLauncher]:
     """Return ``launch(*extra_flags)`` -> a Playwright BrowserContext on a fresh profile."""
-    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
-        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Playwright is not installed (pip install -e '.[test]')")
+    require(
+        Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK),
+        f"the browser tests need Chromium at {CHROMIUM} (apt-get install chromium)",
+    )
+    require("playwright.sync_api", "the browser tests need Playwright (pip install -e '.[test]')")
+    from playwright.sync_api import sync_playwright
+
     playwright = sync_playwright().start()
     contexts: list[Any] = []
 
@@ -292,8 +285,11 @@ def open_notebook(lab: Lab, browser: Any) -> Iterator[Callable[..., Notebook]]:
         """Open ``cells`` as a new notebook in JupyterLab (``ui="lab"``) or Notebook 7."""
         if ui not in UIS:
             raise ValueError(f"ui={ui!r}; expected one of {sorted(UIS)}")
-        if ui == "notebook" and importlib.util.find_spec("notebook") is None:
-            unavailable("Notebook 7 is not installed (pip install -e '.[test]')")
+        if ui == "notebook":
+            require(
+                importlib.util.find_spec("notebook") is not None,
+                "this test also runs in Notebook 7 (pip install -e '.[test]')",
+            )
         name = name or f"test_{secrets.token_hex(4)}.ipynb"
         notebook = {
             "cells": [
