@@ -590,4 +590,4 @@ def leak_check(fault_server: FaultServer) -> Iterator[Callable[[], None]]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run the browser tests last: Playwright's sync API keeps an event loop running in the main
     thread for the rest of the session, which would break every later ``asyncio.run``."""
-    items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
+    items.sort(key=lambda item: "/browser/" in item.nodeid.replace("\\", "/"))

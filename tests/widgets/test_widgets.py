@@ -1,6 +1,6 @@
 """The widgets' Python side: traits and callbacks driven as the front end would, offline engine.
 
-The front end itself (upload, microphone, player) is tested in a real browser in tests/browser.
+The front end itself (upload, microphone, player) is tested in a real browser in tests/widgets/browser.
 """
 
 from __future__ import annotations
