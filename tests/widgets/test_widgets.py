@@ -1,6 +1,7 @@
 """The widgets' Python side: traits and callbacks driven as the front end would, offline engine.
 
-The front end itself (upload, microphone, player) is tested in a real browser in tests/widgets/browser.
+The front end itself (upload, microphone, player) is tested in a real browser in
+tests/widgets/browser.
 """
 
 from __future__ import annotations
