@@ -181,3 +181,32 @@ def test_the_architecture_map_lists_every_module() -> None:
         if p.name != "__init__.py" or p.parent == PACKAGE
     }
     assert listed == present, (sorted(present - listed), sorted(listed - present))
+
+
+def _declared_all(path: Path) -> list[str]:
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(getattr(t, "id", None) == "__all__" for t in targets) and node.value:
+                return list(ast.literal_eval(node.value))
+    return []
+
+
+@pytest.mark.parametrize(
+    "package",
+    sorted(
+        p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists() and p.name != "widgets"
+    ),
+)
+def test_each_package_exports_its_modules_api(package: str) -> None:
+    """A package's ``__all__`` is its layer's internal API: everything its modules export.
+
+    (``audiokit.widgets`` is the exception: a public facade that names its own few functions.)
+    """
+    folder = PACKAGE / package
+    exported = set(_declared_all(folder / "__init__.py"))
+    for module in sorted(folder.glob("_*.py")):
+        missing = set(_declared_all(module)) - exported
+        assert not missing, (
+            f"audiokit.{package} does not re-export {sorted(missing)} of {module.name}"
+        )
