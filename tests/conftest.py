@@ -271,6 +271,8 @@ class Reply:
         Keep sending body bytes (at most ``endless_limit``) until the client hangs up.
     close : bool
         Close the connection after answering.
+    reason : str | None
+        The reason phrase of the status line (default: ``OK``, ``Too Many Requests``, ``Status``).
     """
 
     status: int = 200
@@ -284,6 +286,7 @@ class Reply:
     endless: bool = False
     endless_limit: int = 64 * 1024 * 1024
     close: bool = False
+    reason: str | None = None
 
 
 @dataclass
@@ -367,7 +370,7 @@ class _Handler(socketserver.StreamRequestHandler):
             headers.setdefault("content-length", str(len(body)))
         if reply.close or reply.cut:
             headers["connection"] = "close"
-        reason = {200: "OK", 429: "Too Many Requests"}.get(reply.status, "Status")
+        reason = reply.reason or {200: "OK", 429: "Too Many Requests"}.get(reply.status, "Status")
         head = f"HTTP/1.1 {reply.status} {reason}\r\n" + "".join(
             f"{k}: {v}\r\n" for k, v in headers.items()
         )

@@ -158,7 +158,7 @@ def test_widgets():
     assert len(views) == 3 and all(v in state for v in views)
     assert "<audio controls" in html(cell(nb, "speech = speaker.run()"))
     assert result(cell(nb, "transcript = transcriber.run()"))["text/plain"].startswith(
-        "Transcript(gpt-4o-mini-transcribe"
+        "Transcript(offline · Whisper tiny.en"  # what ran, not the model asked
     )
     assert result(cell(nb, "transcriber.transcript is"))["text/plain"] == "(True, False, '')"
 
@@ -184,7 +184,7 @@ def test_long_audio_and_batches():
     magic = result(cell(nb, "%transcribe -l en -o notes_batch"))["text/plain"]
     assert magic == "BatchResult(3 sources: 3 transcribed (3 from cache), 0 failed)"
     merged = result(cell(nb, "t = audiokit.transcribe("))
-    assert merged["text/plain"].startswith("Transcript(whisper-1, english, ")
+    assert merged["text/plain"].startswith("Transcript(offline · Whisper tiny.en, english, ")
     assert "<table" in merged["text/html"]
     wer = re.search(r"word error rate (\d+\.\d)%", stream(cell(nb, "c = audiokit.compare")))
     assert wer and float(wer.group(1)) < 25

@@ -34,7 +34,11 @@ def assert_clean(*things: Any) -> None:
 
 
 def everything_about(error: BaseException) -> list[str]:
+    """What a notebook may show or keep of ``error``: text, repr, the traceback with every
+    frame's locals (``%xmode Verbose``), the pickle and the attributes."""
+    verbose = traceback.TracebackException.from_exception(error, capture_locals=True)
     texts = [str(error), repr(error), "".join(traceback.format_exception(error))]
+    texts += ["".join(verbose.format()), repr(pickle.dumps(error))]
     texts += [repr(v) for v in vars(error).values()]
     cause = error.__cause__
     while cause is not None:
@@ -79,6 +83,24 @@ FAULTS = {
     "sse-error-echo": (echo(200, "sse"), {"stream": True}),
     "reset": (Reply(reset_after=10), {}),
     "timeout": (Reply(200, JSON, "{}", delay=5), {}),
+    "401-reason-and-request-id-echo": (
+        lambda r: Reply(
+            401,
+            {**JSON, "x-request-id": r.headers["authorization"]},
+            "{}",
+            reason=f"Denied {r.headers['authorization']}",
+        ),
+        {},
+    ),
+    "500-text-reason-echo": (
+        lambda r: Reply(
+            500,
+            {"content-type": "text/plain", "x-should-retry": "false"},
+            "",
+            reason=r.headers["authorization"],
+        ),
+        {},
+    ),
 }
 
 
@@ -260,3 +282,120 @@ def test_configure_keeps_the_key_wrapped() -> None:
             pickle.dumps(options)
     finally:
         audiokit.configure(api_key=None, backend=None)
+
+
+# -- live(): a refused WebSocket handshake that echoes the key ----------------------------------
+
+
+class RefusingServer:
+    """An asyncio server on 127.0.0.1 that refuses every WebSocket handshake with ``status``,
+    echoing the request's Authorization header in the body and in ``x-request-id``."""
+
+    def __init__(self, status: int, kind: str) -> None:
+        import asyncio
+        import threading
+
+        self.status, self.kind = status, kind
+        self.auth: list[str] = []
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+        async def start() -> Any:
+            return await asyncio.start_server(self.handle, "127.0.0.1", 0)
+
+        self.server = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def handle(self, reader: Any, writer: Any) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+        auth = next(line.split(":", 1)[1].strip() for line in head.split("\r\n")
+                    if line.lower().startswith("authorization:"))  # fmt: skip
+        self.auth.append(auth)
+        if self.kind == "json":
+            error = {"message": f"Incorrect API key provided: {auth}", "param": auth,
+                     "code": "invalid_api_key", "type": "invalid_request_error"}  # fmt: skip
+            body, ctype = json.dumps({"error": error, "headers": {"authorization": auth}}), JSON
+        else:
+            body, ctype = f"denied: {auth}", {"content-type": "text/plain"}
+        headers = {**ctype, "x-request-id": auth, "content-length": str(len(body))}
+        writer.write(
+            (f"HTTP/1.1 {self.status} Denied\r\n"
+             + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n" + body).encode()
+        )  # fmt: skip
+        await writer.drain()
+        writer.close()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.server.close)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(("status", "kind"), [(401, "json"), (403, "text")])
+def test_live_refused_handshake_never_shows_the_key(
+    status: int, kind: str, canary_env: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    import numpy as np
+
+    caplog.set_level(logging.DEBUG, logger="audiokit")
+    server = RefusingServer(status, kind)
+    try:
+        client = audiokit.Client(base_url=f"http://127.0.0.1:{server.port}/v1", max_retries=0)
+        with pytest.raises(audiokit.APIStatusError) as info:
+            audiokit.live((np.zeros(24_000, np.float32), 24_000), client=client).until_done()
+    finally:
+        server.stop()
+    assert server.auth == [f"Bearer {CANARY}"]  # the key was sent, and echoed back
+    error = info.value
+    assert error.status_code == status
+    assert error.__context__ is None and error.__cause__ is None  # no raw refusal kept
+    assert_clean(*everything_about(error), repr(pickle.loads(pickle.dumps(error)).__dict__))
+    assert_clean(caplog.text, *[(r.getMessage(), r.args) for r in caplog.records])
+    # the server's message survives, redacted
+    assert "Bearer ***" in error.message and error.request_id == "Bearer ***"
+
+
+# -- short keys: redacted only where they really are a key ------------------------------------
+
+
+def test_short_keys_do_not_garble_the_servers_message(fault_server: FaultServer) -> None:
+    message = "Invalid 'temperature': expected a number between 0 and 1, see the reference."
+    fault_server.script(Reply(400, JSON, json.dumps({"error": {"message": message}})))
+    with (
+        audiokit.Client(api_key="e", base_url=fault_server.url, max_retries=0) as client,
+        pytest.raises(audiokit.BadRequestError) as info,
+    ):
+        client.speak("Hi")
+    assert info.value.message == message  # not "Invalid 't***mp***ratur***'…"
+    assert fault_server.received[0].headers["authorization"] == "Bearer e"
+
+
+def test_short_keys_are_still_redacted_as_a_credential(fault_server: FaultServer) -> None:
+    fault_server.script(
+        lambda r: Reply(401, JSON, json.dumps({"error": {
+            "message": f"Incorrect API key provided: {r.headers['authorization']}. Try again."}}))
+    )  # fmt: skip
+    with (
+        audiokit.Client(api_key="e", base_url=fault_server.url, max_retries=0) as client,
+        pytest.raises(audiokit.AuthenticationError) as info,
+    ):
+        client.speak("Hi")
+    assert info.value.message == "Incorrect API key provided: Bearer ***. Try again."
+
+
+def test_secret_redact_rules() -> None:
+    from audiokit.core import MIN_SECRET_CHARS, Secret
+
+    long_key = Secret("sk-0123456789")
+    assert len("sk-0123456789") >= MIN_SECRET_CHARS
+    assert long_key.redact("x=sk-0123456789&Bearer%20sk-0123456789") == "x=***&Bearer%20***"
+    assert long_key.redact({"k": ["sk-0123456789"], "sk-0123456789": 1}) == {
+        "k": ["***"], "***": 1}  # fmt: skip
+    short = Secret("abc")
+    assert (
+        short.redact("abcdef abc Bearer abc, bearer abcdef")
+        == "abcdef abc Bearer ***, bearer abcdef"
+    )
+    assert short.redact(3) == 3 and Secret("").redact("Bearer ") == "Bearer "

@@ -121,7 +121,8 @@ def to_audio_file(
         reason = "not a recognisable audio file"
         if _looks_like_text(data):
             reason += " (it looks like text)"
-        raise AudioError(param, name or audio, ", ".join(UPLOAD_EXTENSIONS), reason=reason)
+        shown = name or f"<{len(data):,} bytes>"  # the name, never the content
+        raise AudioError(param, shown, ", ".join(UPLOAD_EXTENSIONS), reason=reason)
     if fmt not in UPLOAD_EXTENSIONS:  # raw ADTS AAC: the API refuses .aac uploads
         data, fmt = _to_flac(data, fmt, name, param), "flac"
     if max_bytes is not None and len(data) > max_bytes:
@@ -171,7 +172,7 @@ def _read(audio: Any, *, sample_rate: int | None, param: str) -> tuple[bytes, st
         return bytes(data), os.path.basename(name) if isinstance(name, str) else None
     raise InvalidTypeError(
         param,
-        type(audio).__name__,
+        audio,
         "a path, bytes, a binary file object, (numpy array, sample_rate) or a Speech",
     )
 

@@ -17,8 +17,13 @@ so it works the same in a script and inside Jupyter, whose own event loop is alr
 (where ``asyncio.run()`` would fail). :func:`atranscribe_many` is the coroutine for code that is
 already async.
 
+With ``executor=`` (a Dask client, a ``ProcessPoolExecutor``, …) the runner stays here, on the
+driver, and each request — a file, or a chunk of a long file — runs as a task on a worker
+(``_executor``); the cache, the gate and the 429 pause stay with the driver.
+
 Around the runner: ``_sources`` turns ``sources`` into labelled inputs, ``_rate_limit`` holds the
-shared 429 pause, ``_result`` the outcomes (:class:`BatchItem`, :class:`BatchResult`).
+shared 429 pause, ``_result`` the outcomes (:class:`BatchItem`, :class:`BatchResult`),
+``_executor`` the tasks on an executor.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from ..jobs import (
     resolve_cache,
 )
 from ..results import Transcript
+from ._executor import ExecutorRequests, as_executor
 from ._rate_limit import SharedRateLimit
 from ._result import BatchItem, BatchResult
 from ._sources import expand_sources
@@ -71,6 +77,7 @@ class _Batch:
         cache: Any,
         cache_dir: str | os.PathLike[str] | None,
         params: dict[str, Any],
+        executor: Any = None,
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValidationError("concurrency", concurrency, "a whole number >= 1")
@@ -88,6 +95,8 @@ class _Batch:
         self.concurrency = concurrency
         self.progress = progress
         self.cache: TranscriptCache | None = resolve_cache(cache, cache_dir)
+        self.executor = None if executor is None else as_executor(executor)
+        self.requests: ExecutorRequests | None = None  # the tasks, when on an executor
         self.outcomes: dict[str, BatchItem] = {}
         self.limiter = SharedRateLimit()
         self.bar: Any = None
@@ -120,7 +129,7 @@ class _Batch:
                 ),
                 True,
             )
-        raise InvalidTypeError("client", type(client).__name__, "an audiokit Client or AsyncClient")
+        raise InvalidTypeError("client", client, "an audiokit Client or AsyncClient")
 
     # -- progress -----------------------------------------------------------------------------
 
@@ -135,7 +144,8 @@ class _Batch:
             return
         failed = sum(1 for i in self.outcomes.values() if i.error is not None)
         cached = sum(1 for i in self.outcomes.values() if i.cached)
-        self.bar.set_postfix(cached=cached, failed=failed, refresh=False)
+        more = {} if self.requests is None else {"tasks": self.requests.submitted}
+        self.bar.set_postfix(cached=cached, failed=failed, **more, refresh=False)
         self.bar.update(1)
 
     def close_bar(self) -> None:
@@ -148,17 +158,27 @@ class _Batch:
         """Transcribe every source; outcomes land in ``self.outcomes`` as they finish."""
         client, owned = self._async_client()
         http = client.http.client
-        self.limiter.attach(http)
         gate = asyncio.Semaphore(self.concurrency)
         todo = iter(label for label in self.unique if label not in self.outcomes)
+        if self.executor is None:
+            self.limiter.attach(http)
+        else:  # requests run as tasks; the driver's gate and pause hold across the workers
+            self.requests = ExecutorRequests(
+                self.executor, client.settings, self.model, self.limiter
+            )
 
-        async def send(audio: Any, params: dict[str, Any]) -> Transcript:
-            async with gate:
-                return await client.send_transcription(audio, self.model, params)
+        def sender(label: str) -> Any:
+            async def send(audio: Any, params: dict[str, Any]) -> Transcript:
+                async with gate:
+                    if self.requests is not None:
+                        return await self.requests.send(label, audio, params)
+                    return await client.send_transcription(audio, self.model, params)
+
+            return send
 
         async def worker() -> None:
             for label in todo:
-                item = await self._one(client, send, label)
+                item = await self._one(client, sender(label), label)
                 self.outcomes[label] = item
                 self._tick(item)
 
@@ -192,10 +212,16 @@ class _Batch:
             if duration is None:
                 duration = await asyncio.to_thread(_audio_seconds, job.audio)
             return BatchItem(
-                label, transcript, None, hit is not None, duration, time.monotonic() - started
-            )
+                label, transcript, None, hit is not None, duration, time.monotonic() - started,
+                self._workers(label),
+            )  # fmt: skip
         except Exception as exc:  # recorded in its row: one bad file never stops the batch
-            return BatchItem(label, None, exc, False, None, time.monotonic() - started)
+            return BatchItem(
+                label, None, exc, False, None, time.monotonic() - started, self._workers(label)
+            )
+
+    def _workers(self, label: str) -> tuple[str, ...]:
+        return () if self.requests is None else tuple(self.requests.workers.get(label, ()))
 
     def result(self, *, interrupted: bool = False) -> BatchResult:
         by_label = {
@@ -283,6 +309,7 @@ def transcribe_many(
     progress: bool = True,
     cache: bool | str | os.PathLike[str] | TranscriptCache = True,
     cache_dir: str | os.PathLike[str] | None = None,
+    executor: Any = None,
     **transcribe_params: Any,
 ) -> BatchResult:
     """Transcribe many files concurrently; failures are recorded, never fatal.
@@ -306,6 +333,14 @@ def transcribe_many(
         :class:`TranscriptCache`: use that cache.
     cache_dir
         Where the cache lives (with ``cache=True``).
+    executor
+        Run the requests as tasks elsewhere: a ``dask.distributed.Client`` or any
+        ``concurrent.futures.Executor`` (``ProcessPoolExecutor``, ``client.get_executor()``).
+        Each file, and each chunk of a long file, is one task; a worker process builds its
+        client once and keeps it (offline: the model loads once per worker). The cache, the
+        ``concurrency`` limit (tasks in flight over all workers) and the 429 pause stay with
+        this process, so they hold across workers. Paths are read by the workers: on a
+        cluster, use paths every worker can see. ``item.workers`` says where each ran.
     **transcribe_params
         Anything :meth:`Client.transcribe` takes (``model``, ``language``, ``prompt``,
         ``response_format``, ``split``, ``chunk_seconds``, …), except ``stream``. Checked once,
@@ -320,12 +355,16 @@ def transcribe_many(
     Notes
     -----
     Works inside Jupyter: the batch runs on its own event loop in a worker thread. Interrupting
-    it returns the finished part (``result.interrupted`` is True) with a warning.
+    it returns the finished part (``result.interrupted`` is True) with a warning; on an
+    executor, tasks not yet started are cancelled.
 
     Examples
     --------
     >>> result = audiokit.transcribe_many("interviews/", language="en")   # doctest: +SKIP
     >>> result.frame[["source", "text", "error"]]                          # doctest: +SKIP
+    >>> from dask.distributed import Client, LocalCluster                  # doctest: +SKIP
+    >>> cluster = Client(LocalCluster(n_workers=2, threads_per_worker=1))  # doctest: +SKIP
+    >>> audiokit.transcribe_many("interviews/", executor=cluster)          # doctest: +SKIP
     """
     batch = _Batch(
         sources,
@@ -335,6 +374,7 @@ def transcribe_many(
         cache=cache,
         cache_dir=cache_dir,
         params=dict(transcribe_params),
+        executor=executor,
     )
     batch.open_bar()
     try:
@@ -351,6 +391,7 @@ async def atranscribe_many(
     progress: bool = True,
     cache: bool | str | os.PathLike[str] | TranscriptCache = True,
     cache_dir: str | os.PathLike[str] | None = None,
+    executor: Any = None,
     **transcribe_params: Any,
 ) -> BatchResult:
     """The coroutine form of :func:`transcribe_many`, on the running event loop.
@@ -366,6 +407,7 @@ async def atranscribe_many(
         cache=cache,
         cache_dir=cache_dir,
         params=dict(transcribe_params),
+        executor=executor,
     )
     batch.open_bar()
     try:

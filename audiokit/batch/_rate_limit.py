@@ -1,7 +1,9 @@
 """One rate limit for a whole batch: a 429 pauses every worker until ``Retry-After`` passes.
 
 Without it each worker would run into the limit on its own; with it the client's own retry of
-the refused request simply waits out the same pause as everyone else.
+the refused request simply waits out the same pause as everyone else. In-process the pause is
+hooked into the batch's httpx client; on an executor (``_executor``) the driver calls
+:meth:`SharedRateLimit.pause` and :meth:`SharedRateLimit.wait` around every task it submits.
 """
 
 from __future__ import annotations
@@ -31,19 +33,28 @@ class SharedRateLimit:
         self.resume_at = 0.0  # time.monotonic() before which no request is sent
         self.hits = 0
 
-    async def before_request(self, request: httpx.Request) -> None:
+    async def wait(self) -> None:
+        """Return once no pause is on (at once when none is)."""
         while (delay := self.resume_at - time.monotonic()) > 0:
             await asyncio.sleep(delay)
+
+    def pause(self, retry_after: float | None) -> None:
+        """Count a 429 and pause everyone for its ``Retry-After`` (``None``: the default)."""
+        if retry_after is None:
+            retry_after = DEFAULT_RATE_LIMIT_PAUSE
+        self.hits += 1
+        seconds = min(max(retry_after, 0.0), MAX_RATE_LIMIT_PAUSE)
+        self.resume_at = max(self.resume_at, time.monotonic() + seconds)
+
+    async def before_request(self, request: httpx.Request) -> None:
+        await self.wait()
 
     async def after_response(self, response: httpx.Response) -> None:
         if response.status_code != 429:
             return
         from ..wire import retry_after
 
-        pause = retry_after(response.headers)
-        pause = DEFAULT_RATE_LIMIT_PAUSE if pause is None else min(pause, MAX_RATE_LIMIT_PAUSE)
-        self.hits += 1
-        self.resume_at = max(self.resume_at, time.monotonic() + pause)
+        self.pause(retry_after(response.headers))
 
     def attach(self, client: httpx.AsyncClient) -> None:
         hooks = client.event_hooks

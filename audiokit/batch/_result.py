@@ -6,11 +6,12 @@ view built on demand (one row per source, :data:`FRAME_COLUMNS`), never the stor
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..results import Transcript
+from ..results import Transcript, format_duration, format_usage, plural, transcript_ran, view
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
 __all__ = ["FRAME_COLUMNS", "BatchItem", "BatchResult"]
 
 FRAME_COLUMNS = ["source", "text", "duration", "model", "usage", "error", "cached"]
+TABLE_COLUMNS = ["source", "text", "duration", "model", "usage", "error", "cached"]
+MAX_TABLE_ROWS = 50  # rows shown; .frame has every source
+TEXT_CHARS = 100  # a transcript's text or an error, cut to one line of a table cell
+SOURCE_CHARS = 60  # a source name, cut in the middle
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class BatchItem:
     cached: bool = False
     duration: float | None = None  # seconds of audio, when known
     seconds: float = 0.0  # wall time spent on it
+    workers: tuple[str, ...] = ()  # on an executor: the workers (host:pid) that ran its tasks
 
     @property
     def ok(self) -> bool:
@@ -134,7 +140,7 @@ class BatchResult:
         raise KeyError(key)
 
     def summary(self) -> str:
-        text = f"{len(self)} sources: {self.ok} transcribed ({self.cached} from cache)"
+        text = f"{plural(len(self), 'source')}: {self.ok} transcribed ({self.cached} from cache)"
         text += f", {self.failed} failed"
         if self.rate_limited:
             text += f", paused {self.rate_limited}x for rate limits"
@@ -145,16 +151,72 @@ class BatchResult:
     def __repr__(self) -> str:
         return f"BatchResult({self.summary()})"
 
-    def _repr_html_(self) -> str:
-        import html
+    def table(self, *, max_rows: int = MAX_TABLE_ROWS) -> Any:
+        """The batch as people read it (what the notebook shows; :attr:`frame` keeps the data).
 
-        frame = self.frame.copy()
-        frame["text"] = frame["text"].map(
-            lambda t: t if not isinstance(t, str) or len(t) < 120 else t[:117] + "…"
-        )
-        return f"<p><b>BatchResult</b>: {html.escape(self.summary())}</p>" + frame.to_html(
-            max_rows=50, na_rep=""
-        )
+        Sources are shown relative to the folder they share (named in the title), durations as
+        ``42.3s`` / ``3:05``, usage flattened (``12 s``, ``230 tokens (200 in, 30 out)``),
+        texts and errors cut to one line; the model column says what ran (``offline · Whisper
+        tiny.en`` on the offline engine).
+        """
+        names, folder = short_sources([i.source for i in self.items])
+        rows = []
+        for item, name in zip(self.items[:max_rows], names, strict=False):
+            t = item.transcript
+            rows.append(
+                [
+                    name,
+                    _one_line(t.text if t else "", TEXT_CHARS),
+                    format_duration(item.duration),
+                    (transcript_ran(t) or "") if t else "",
+                    format_usage(t.usage) if t else "",
+                    _one_line(_describe(item.error), TEXT_CHARS) if item.error else "",
+                    "yes" if item.cached else "",
+                ]
+            )
+        more = len(self.items) - max_rows
+        if more > 0:
+            rows.append([f"… {plural(more, 'more source')} (.frame has all)", *[""] * 6])
+        title = self.summary() + (f" · in {folder}" if folder else "")
+        return view("table")(TABLE_COLUMNS, rows, title=title)  # audiokit.notebook's Table
+
+    def _repr_html_(self) -> str:
+        return "<b>BatchResult</b> " + self.table()._repr_html_()
+
+    def _repr_markdown_(self) -> str:
+        return self.table()._repr_markdown_()
+
+
+def short_sources(sources: list[str]) -> tuple[list[str], str]:
+    """Sources relative to the folder all of them share (``"a.wav"``, ``"sub/b.wav"``) and that
+    folder (``""`` when they share none, or are not paths).
+
+    >>> short_sources(["/data/calls/a.wav", "/data/calls/sub/b.wav"])
+    (['a.wav', 'sub/b.wav'], '/data/calls')
+    """
+    paths = [s for s in sources if os.sep in s or "/" in s]
+    folder = ""
+    if len(paths) == len(sources) and sources:
+        try:
+            folder = os.path.commonpath([os.path.dirname(s) or "." for s in sources])
+        except ValueError:  # absolute and relative, or different drives
+            folder = ""
+    if not folder or folder == ".":
+        return [_middle(s, SOURCE_CHARS) for s in sources], ""
+    return [_middle(os.path.relpath(s, folder), SOURCE_CHARS) for s in sources], folder
+
+
+def _middle(text: str, limit: int) -> str:
+    """A long name cut in the middle, so both its folder and its file name stay readable."""
+    if len(text) <= limit:
+        return text
+    keep = limit - 1
+    return text[: keep // 2] + "…" + text[len(text) - (keep - keep // 2) :]
+
+
+def _one_line(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _describe(error: BaseException) -> str:

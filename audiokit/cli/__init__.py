@@ -1,5 +1,18 @@
-"""The ``audiokit`` command: serve, demo, transcribe, speak."""
+"""The ``audiokit`` command: transcribe, translate, speak, demo, serve.
 
-from ._main import main
+``_main`` builds the parser and runs a subcommand; ``_transcribe`` is the many-files
+transcription and translation; ``_progress`` the progress line on stderr.
+"""
 
-__all__ = ["main"]
+from ._main import build_parser, main
+from ._progress import Progress
+from ._transcribe import FORMATS, add_transcription_options, run_transcription
+
+__all__ = [
+    "FORMATS",
+    "Progress",
+    "add_transcription_options",
+    "build_parser",
+    "main",
+    "run_transcription",
+]

@@ -1,4 +1,10 @@
-"""The ``audiokit`` command: ``serve``, ``demo``, ``transcribe``, ``speak``."""
+"""The ``audiokit`` command: the parser, ``--version``, and one function per subcommand.
+
+Subcommands: ``transcribe`` and ``translate`` (``_transcribe.py``), ``speak``, ``demo`` and
+``serve`` (here). Each is a thin layer over the library: parse, call, show. Help is plain text
+with every option's default and choices; a caller's mistake is one ``audiokit: …`` line on
+stderr and exit status 2, a failed file among several exit status 1.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,26 @@ import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["main"]
+from .._version import __version__
+from ._transcribe import add_transcription_options, run_transcription
+
+__all__ = ["build_parser", "main"]
+
+DESCRIPTION = """\
+Speech to text and text to speech, with the OpenAI audio API or offline.
+
+With OPENAI_API_KEY set, requests go to the API (or to OPENAI_BASE_URL); without it, a local
+Whisper model and a local Piper voice do the work, and every result says what ran.
+"""
+
+EPILOG = """\
+examples:
+  audiokit transcribe meeting.wav
+  audiokit transcribe -f srt -o subtitles/ recordings/
+  audiokit translate -f vtt -w interview_de.mp3
+  audiokit speak "Hello there." -v coral -o hello.mp3
+  audiokit serve --port 8000
+"""
 
 DEMO_SENTENCES = (
     "Audiokit turns speech into text and text into speech, right inside your notebook. "
@@ -15,40 +40,126 @@ DEMO_SENTENCES = (
 )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="audiokit", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Plain text as written (examples keep their lines); an option's default is shown when it
+    has one and its help does not already say it."""
 
-    serve = commands.add_parser("serve", help="OpenAI-compatible server over the local engine")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" not in text
+            and default not in (None, False, argparse.SUPPRESS)
+            and action.option_strings
+        ):
+            text += " (default: %(default)s)"
+        return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="audiokit", description=DESCRIPTION, epilog=EPILOG, formatter_class=HelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"audiokit {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name, help=summary, description=summary, formatter_class=HelpFormatter
+        )
+
+    transcribe = command("transcribe", "transcribe audio files (speech to text)")
+    add_transcription_options(transcribe, task="transcribe")
+    translate = command("translate", "translate speech in any language into English text")
+    add_transcription_options(translate, task="translate")
+
+    speak = command("speak", "turn text into speech")
+    speak.add_argument("text", help="the text to speak ('-' reads it from stdin)")
+    speak.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="audio file to write; its extension picks the format (mp3, opus/ogg, aac, flac, "
+        "wav, pcm)",
+    )
+    speak.add_argument(
+        "-v", "--voice", default=None, help="a voice name, e.g. coral (default: audiokit.defaults)"
+    )
+    speak.add_argument(
+        "-m", "--model", default=None, help="speech model (default: audiokit.defaults)"
+    )
+    speak.add_argument(
+        "-i",
+        "--instructions",
+        default=None,
+        help="how to speak: tone, pace, accent (default: none)",
+    )
+    speak.add_argument(
+        "--speed", type=float, default=None, help="0.25 to 4 (default: 1, the model's pace)"
+    )
+
+    demo = command("demo", "speak a sentence and transcribe it back, offline")
+    demo.add_argument("--out", default="audiokit-demo", help="folder for the audio and subtitles")
+
+    serve = command("serve", "an OpenAI-compatible server over the local engine")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
     serve.add_argument("--api-key", default=None, help="require this bearer token")
     serve.add_argument("--whisper-model", default=None, help="a faster-whisper model directory")
     serve.add_argument("--piper-voice", default=None, help="a Piper voice .onnx file")
+    serve.add_argument(
+        "--max-audio-seconds",
+        type=float,
+        default=None,
+        help="refuse transcriptions of longer audio (default: $AUDIOKIT_MAX_AUDIO_SECONDS, "
+        "else 1500)",
+    )
+    return parser
 
-    demo = commands.add_parser("demo", help="speak a sentence, transcribe it back, offline")
-    demo.add_argument("--out", default="audiokit-demo", help="folder for the audio and subtitles")
 
-    transcribe = commands.add_parser("transcribe", help="transcribe audio files")
-    transcribe.add_argument("files", nargs="+")
-    transcribe.add_argument("-m", "--model", default=None)
-    transcribe.add_argument("-f", "--format", default="json", dest="response_format")
-    transcribe.add_argument("-l", "--language", default=None)
-
-    speak = commands.add_parser("speak", help="turn text into speech")
-    speak.add_argument("text")
-    speak.add_argument("-o", "--output", required=True)
-    speak.add_argument("-v", "--voice", default=None)
-    speak.add_argument("-m", "--model", default=None)
-
-    args = parser.parse_args(argv)
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; returns the exit status (0 ok, 1 a file failed, 2 a usage error)."""
+    args = build_parser().parse_args(argv)
     from ..core import AudiokitError
 
     try:
         return _COMMANDS[args.command](args)
     except AudiokitError as exc:
-        print(f"audiokit: {exc}", file=sys.stderr)
+        print(f"audiokit: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("audiokit: interrupted", file=sys.stderr)
+        return 130
+
+
+def _transcribe(args: argparse.Namespace) -> int:
+    return run_transcription(args, "transcribe")
+
+
+def _translate(args: argparse.Namespace) -> int:
+    return run_transcription(args, "translate")
+
+
+def _speak(args: argparse.Namespace) -> int:
+    import audiokit
+
+    from ..results import speech_ran
+
+    text = sys.stdin.read() if args.text == "-" else args.text
+    extension = Path(args.output).suffix.lstrip(".").lower()
+    fmt = {"ogg": "opus"}.get(extension, extension) if extension else "mp3"
+    params = {
+        k: v
+        for k, v in (("instructions", args.instructions), ("speed", args.speed))
+        if v is not None
+    }
+    client = audiokit.Client()
+    speech = client.speak(text, model=args.model, voice=args.voice, response_format=fmt, **params)
+    path = speech.save(args.output)
+    duration = f"{speech.duration:.1f}s" if speech.duration is not None else ""
+    facts = " · ".join(f for f in (speech_ran(speech), duration) if f)
+    print(f"{path}: {facts}", file=sys.stderr)
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -66,6 +177,7 @@ def _serve(args: argparse.Namespace) -> int:
         api_key=args.api_key,
         whisper_model=args.whisper_model,
         piper_voice=args.piper_voice,
+        max_audio_seconds=args.max_audio_seconds,
     )
     return 0
 
@@ -73,15 +185,17 @@ def _serve(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     import audiokit
 
+    from ..results import speech_ran, transcript_ran
+
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     client = audiokit.Client()
     print(f"backend: {client.backend}")
     speech = client.speak(DEMO_SENTENCES, response_format="wav")
     audio_path = speech.save(out / "demo.wav")
-    print(f"spoke {speech.duration:.1f} s of audio -> {audio_path}")
+    print(f"spoke {speech.duration:.1f} s of audio ({speech_ran(speech)}) -> {audio_path}")
     transcript = client.transcribe(audio_path, logprobs=True)
-    print(f"\ntranscript: {transcript.text}\n")
+    print(f"\ntranscript ({transcript_ran(transcript)}): {transcript.text}\n")
     words = transcript.words
     print("least confident words (confidence = the lowest token probability in the word):")
     columns = ["word", "confidence", "prob_mean", "offset"]
@@ -101,33 +215,10 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _transcribe(args: argparse.Namespace) -> int:
-    import audiokit
-
-    client = audiokit.Client()
-    for name in args.files:
-        transcript = client.transcribe(
-            name, model=args.model, response_format=args.response_format, language=args.language
-        )
-        if args.response_format in ("srt", "vtt"):
-            print(transcript.to_srt() if args.response_format == "srt" else transcript.to_vtt())
-        else:
-            print(transcript.text)
-    return 0
-
-
-def _speak(args: argparse.Namespace) -> int:
-    import audiokit
-
-    extension = Path(args.output).suffix.lstrip(".").lower()
-    fmt = {"ogg": "opus"}.get(extension, extension) if extension else "mp3"
-    client = audiokit.Client()
-    speech = client.speak(args.text, model=args.model, voice=args.voice, response_format=fmt)
-    print(speech.save(args.output))
-    return 0
-
-
-_COMMANDS = {"serve": _serve, "demo": _demo, "transcribe": _transcribe, "speak": _speak}
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+_COMMANDS = {
+    "transcribe": _transcribe,
+    "translate": _translate,
+    "speak": _speak,
+    "demo": _demo,
+    "serve": _serve,
+}

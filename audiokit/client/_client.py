@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ..audio import AudioInput
-from ..core import Settings, defaults, resolve_settings
+from ..core import ENGINE_HEADER, Settings, defaults, resolve_settings
 from ..jobs import AsyncSpeechPieces, SpeechJob, SpeechPieces, TranscriptionJob
 from ..results import (
     AsyncSpeechStream,
@@ -153,18 +153,24 @@ class _ClientBase:
         return {**params, "response_format": fmt, "stream_format": None}
 
     @staticmethod
-    def _transcript(request: APIRequest, body: Any, task: str) -> Transcript:
+    def _transcript(
+        request: APIRequest, body: Any, task: str, headers: Mapping[str, str]
+    ) -> Transcript:
         return Transcript.from_response(
             body,
             request.response_format or "json",
             model=request.params.get("model"),
             task=task,
             params=request.params,
+            engine=headers.get(ENGINE_HEADER),  # the offline engine says what really ran
         )
 
     @staticmethod
-    def _speech_result(request: APIRequest, body: bytes) -> Speech:
-        return Speech(body, format=request.response_format or "mp3", params=dict(request.params))
+    def _speech_result(request: APIRequest, body: bytes, headers: Mapping[str, str]) -> Speech:
+        fmt = request.response_format or "mp3"
+        return Speech(
+            body, format=fmt, params=dict(request.params), engine=headers.get(ENGINE_HEADER)
+        )
 
 
 class Client(
@@ -179,7 +185,8 @@ class Client(
     backend : {"api", "local"}, optional
         Default: ``"api"`` when a key or base URL is set, else the offline engine.
     timeout : float
-        Seconds for each HTTP request (default 600).
+        Seconds for each HTTP request attempt in total — connect, upload and every read of the
+        answer (default 600); a server dripping its answer raises ``APITimeoutError``.
     max_retries : int
         Retries on 408/409/429/5xx and connection errors, with exponential backoff that honours
         ``Retry-After`` (default 2).
@@ -234,13 +241,19 @@ class Client(
     ) -> Transcript:
         """One transcription request: no splitting, no cache (what a batch sends per file)."""
         request = self._transcription(audio, model, params)
-        return self._transcript(request, self._http.request(request), "transcribe")
+        seen: dict[str, str] = {}
+        return self._transcript(
+            request, self._http.request(request, headers=seen), "transcribe", seen
+        )
 
     def _translate(
         self, audio: AudioInput, model: str | None, params: dict[str, Any]
     ) -> Transcript:
         request = self._translation(audio, model, params)
-        return self._transcript(request, self._http.request(request), "translate")
+        seen: dict[str, str] = {}
+        return self._transcript(
+            request, self._http.request(request, headers=seen), "translate", seen
+        )
 
     def _speak(
         self,
@@ -256,7 +269,8 @@ class Client(
 
             def send(piece: str, fmt: str) -> Speech:
                 request = self._speech(piece, model, voice, self._piece_params(params, fmt))
-                return self._speech_result(request, self._http.request(request))
+                seen: dict[str, str] = {}
+                return self._speech_result(request, self._http.request(request, headers=seen), seen)
 
             return SpeechPieces(job, send) if stream else job.run_sync(send)
         request = self._speech(text, model, voice, params)
@@ -264,7 +278,8 @@ class Client(
             items, close = self._http.stream(request)
             speech_stream = SpeechStream(items, request, sse=request.stream, close=close)
             return speech_stream if stream else speech_stream.until_done()
-        return self._speech_result(request, self._http.request(request))
+        seen: dict[str, str] = {}
+        return self._speech_result(request, self._http.request(request, headers=seen), seen)
 
     @cached_property
     def voices(self) -> Voices:
@@ -347,13 +362,17 @@ class AsyncClient(
     ) -> Transcript:
         """See :meth:`Client.send_transcription`."""
         request = self._transcription(audio, model, params)
-        return self._transcript(request, await self._http.request(request), "transcribe")
+        seen: dict[str, str] = {}
+        body = await self._http.request(request, headers=seen)
+        return self._transcript(request, body, "transcribe", seen)
 
     async def _translate(
         self, audio: AudioInput, model: str | None, params: dict[str, Any]
     ) -> Transcript:
         request = self._translation(audio, model, params)
-        return self._transcript(request, await self._http.request(request), "translate")
+        seen: dict[str, str] = {}
+        body = await self._http.request(request, headers=seen)
+        return self._transcript(request, body, "translate", seen)
 
     async def _speak(
         self,
@@ -369,7 +388,9 @@ class AsyncClient(
 
             async def send(piece: str, fmt: str) -> Speech:
                 request = self._speech(piece, model, voice, self._piece_params(params, fmt))
-                return self._speech_result(request, await self._http.request(request))
+                seen: dict[str, str] = {}
+                body = await self._http.request(request, headers=seen)
+                return self._speech_result(request, body, seen)
 
             return AsyncSpeechPieces(job, send) if stream else await job.run_async(send)
         request = self._speech(text, model, voice, params)
@@ -377,7 +398,9 @@ class AsyncClient(
             items, close = await self._http.stream(request)
             speech_stream = AsyncSpeechStream(items, request, sse=request.stream, close=close)
             return speech_stream if stream else await speech_stream.until_done()
-        return self._speech_result(request, await self._http.request(request))
+        seen: dict[str, str] = {}
+        body = await self._http.request(request, headers=seen)
+        return self._speech_result(request, body, seen)
 
     @cached_property
     def voices(self) -> AsyncVoices:

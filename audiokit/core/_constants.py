@@ -8,6 +8,7 @@ from __future__ import annotations
 from .._version import __version__
 
 __all__ = [
+    "ENGINE_HEADER",
     "MAX_INSTRUCTIONS_CHARS",
     "MAX_KNOWN_SPEAKERS",
     "MAX_PROMPT_TOKENS_WHISPER",
@@ -24,6 +25,9 @@ __all__ = [
 ]
 
 USER_AGENT = f"audiokit/{__version__}"
+# audiokit's offline engine says which model or voice really ran (e.g. "Whisper tiny.en"): the
+# client keeps it as `Transcript.engine` / `Speech.engine`, whatever model or voice was asked.
+ENGINE_HEADER = "x-audiokit-engine"
 
 # /audio/transcriptions and /audio/translations
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # the API's upload limit: 25 MB

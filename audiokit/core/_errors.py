@@ -157,6 +157,11 @@ class APIStatusError(APIError):
     status_code, type, code, param, message, request_id, body
         Everything the server said: the HTTP status, OpenAI's error ``type``/``code``/``param``,
         its message, the request id and the decoded body (dict, or text when it was not JSON).
+    in_process : bool
+        True when the offline engine answered in-process (``backend="local"``): no HTTP
+        happened, so the message reads like a client-side :class:`ValidationError`
+        (``language='fr' is not allowed; allowed: en``), without ``HTTP 400:`` and the
+        ``(type=…, code=…, param=…)`` details, which stay on the attributes.
     """
 
     def __init__(
@@ -169,7 +174,9 @@ class APIStatusError(APIError):
         param: str | None = None,
         request_id: str | None = None,
         body: Any = None,
+        in_process: bool = False,
     ) -> None:
+        self.in_process = in_process
         self.status_code = status_code
         self.type = type
         self.code = code
@@ -178,6 +185,8 @@ class APIStatusError(APIError):
         super().__init__(message, request_id=request_id)
 
     def __str__(self) -> str:
+        if self.in_process:
+            return self.message
         details = ", ".join(
             f"{name}={value}"
             for name, value in (("type", self.type), ("code", self.code), ("param", self.param))

@@ -7,7 +7,10 @@ header. Entries live in ``<cache_dir>/<key[:2]>/<key>.json``.
 
 Writes are atomic (a temporary file in the same directory, then :func:`os.replace`), so any
 number of threads or processes may write at once: a reader sees a whole entry or none, and two
-writers of the same key write the same content. An unreadable entry counts as a miss.
+writers of the same key write the same content. An unreadable entry — torn, not JSON, JSON of
+the wrong shape, a directory where the file should be — counts as a miss. A failed write never
+loses the transcript it was given: :meth:`TranscriptCache.store` (what the jobs use) logs a
+warning on the ``audiokit`` logger and the caller still gets its result.
 
 Location: ``cache_dir=``, else ``$AUDIOKIT_CACHE_DIR``, else the platform's user cache directory
 (``~/.cache/audiokit/transcripts`` on Linux, ``~/Library/Caches/audiokit/transcripts`` on macOS,
@@ -19,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -33,6 +37,8 @@ from ..core import InvalidTypeError
 from ..results import Transcript
 
 __all__ = ["CACHE_ENV", "TranscriptCache", "audio_digest", "default_cache_dir", "resolve_cache"]
+
+logger = logging.getLogger("audiokit")
 
 CACHE_ENV = "AUDIOKIT_CACHE_DIR"
 ENTRY_VERSION = 1  # bump when the entry layout or the key recipe changes
@@ -69,7 +75,7 @@ def audio_digest(audio: Any) -> str:
     elif isinstance(audio, AudioFile) or hasattr(audio, "data"):
         digest.update(bytes(audio.data))
     else:
-        raise InvalidTypeError("audio", type(audio).__name__, "a path, bytes or an AudioFile")
+        raise InvalidTypeError("audio", audio, "a path, bytes or an AudioFile")
     return digest.hexdigest()
 
 
@@ -143,15 +149,15 @@ class TranscriptCache:
     # -- reading and writing ------------------------------------------------------------------
 
     def get(self, key: str) -> Transcript | None:
-        """The cached transcript, or ``None`` (missing or unreadable entries are misses)."""
+        """The cached transcript, or ``None``: a missing, unreadable or malformed entry (not
+        JSON, JSON of another shape, a directory in its place) is a miss."""
         try:
             entry = json.loads(self.path(key).read_text(encoding="utf-8"))
-            if entry.get("version") != ENTRY_VERSION:
+            if not isinstance(entry, dict) or entry.get("version") != ENTRY_VERSION:
                 return None
-            transcript = Transcript.from_dict(entry["transcript"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        return replace(transcript, raw=entry.get("raw"))
+            return replace(Transcript.from_dict(entry["transcript"]), raw=entry.get("raw"))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            return None  # whatever the file holds, it is not an entry we wrote
 
     def put(self, key: str, transcript: Transcript) -> Path:
         """Store ``transcript`` atomically; returns the entry's path."""
@@ -173,6 +179,21 @@ class TranscriptCache:
                 os.unlink(tmp)
             raise
         return target
+
+    def store(self, key: str, transcript: Transcript) -> Path | None:
+        """:meth:`put`, but a failed write (full disk, read-only or clashing path) is logged as
+        a warning and gives ``None``: a paid-for transcript is never lost to its cache."""
+        try:
+            return self.put(key, transcript)
+        except (OSError, TypeError, ValueError) as exc:
+            logger.warning(
+                "audiokit: could not write the transcript cache entry %s (%s: %s); "
+                "the result is returned, not cached",
+                self.path(key),
+                type(exc).__name__,
+                exc,
+            )
+            return None
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self.path(key).is_file()

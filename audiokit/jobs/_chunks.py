@@ -114,7 +114,7 @@ def split_audio(
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes <= 0:
         raise ValidationError("max_bytes", max_bytes, "a positive number of bytes")
     if not isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
-        raise InvalidTypeError("source", type(source).__name__, "a path or the file's bytes")
+        raise InvalidTypeError("source", source, "a path or the file's bytes")
     target = min(target, hard_max)
     if total_seconds is None:
         try:

@@ -263,7 +263,7 @@ class TranscriptionJob:
 
     def _store(self, key: str | None, transcript: Transcript) -> None:
         if self.cache is not None and key:
-            self.cache.put(key, transcript)
+            self.cache.store(key, transcript)  # a failed write warns, never raises
 
     # -- merging ------------------------------------------------------------------------------
 

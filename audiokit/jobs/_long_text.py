@@ -112,7 +112,7 @@ def split_text(text: str, max_chars: int = MAX_SPEECH_INPUT_CHARS) -> list[str]:
     ['One sentence.', 'Another one!', 'A third?']
     """
     if not isinstance(text, str):
-        raise InvalidTypeError("input", type(text).__name__, "a string of text to speak")
+        raise InvalidTypeError("input", text, "a string of text to speak")
     if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 1:
         raise ValidationError("max_chars", max_chars, "a whole number of characters >= 1")
     parts: list[str] = []

@@ -84,6 +84,7 @@ def merge_transcripts(
         task=first.task,
         response_format=first.response_format,
         params=dict(params if params is not None else first.params),
+        engine=first.engine,
     )
     try:
         raw: Any = merged.to_response(merged.response_format)
@@ -132,4 +133,5 @@ def join_speech(
         format=response_format,
         params=dict(params if params is not None else pieces[0].params),
         usage=_sum_usage([p.usage for p in pieces]),
+        engine=pieces[0].engine,
     )

@@ -3,7 +3,10 @@
 ``_target`` turns a Client's settings into the ``wss://…/realtime?intent=transcription`` URL and
 headers (offline: the local server on 127.0.0.1, started on first use); ``_connect`` opens the
 WebSocket for ``_run._LiveRun`` and translates handshake failures once. The API key goes only
-into the ``Authorization`` header; the WebSocket library's debug log of it is redacted.
+into the ``Authorization`` header; the WebSocket library's debug log of it is redacted, and so
+is a refusal that echoes it (in its body or headers): the error is built from redacted copies,
+outside the ``except`` block, so neither it, its context nor a traceback frame's locals (what
+``%xmode Verbose`` prints) hold the raw answer.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from ..core import (
     APIError,
     APITimeoutError,
     InvalidTypeError,
+    Secret,
     ValidationError,
+    redact_logs,
     status_error_class,
 )
 from ._limits import CLOSE_TIMEOUT_S
@@ -74,6 +79,7 @@ class _Target:
     url: str
     headers: dict[str, str]
     proxy: Any = True
+    secret: Secret | None = None  # the key in the headers: redacted from whatever comes back
 
     def __repr__(self) -> str:  # the headers hold the key
         return f"_Target({self.url!r})"
@@ -90,23 +96,30 @@ def _target(client: Any) -> _Target:
 
         server = local_server()
         headers["Authorization"] = f"Bearer {server.api_key}"
-        return _Target(realtime_url(server.url + "/v1"), headers, proxy=None)
+        secret = Secret(server.api_key)
+        redact_logs(secret, (_websocket_logger().name,))
+        return _Target(realtime_url(server.url + "/v1"), headers, proxy=None, secret=secret)
     if settings.api_key:
         headers["Authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
+        redact_logs(settings.api_key, (_websocket_logger().name,))
     if settings.organization:
         headers["OpenAI-Organization"] = settings.organization
     if settings.project:
         headers["OpenAI-Project"] = settings.project
-    return _Target(realtime_url(settings.base_url), headers)
+    return _Target(realtime_url(settings.base_url), headers, secret=settings.api_key)
 
 
-def _status_error(response: Any) -> APIError:
+def _status_error(response: Any, secret: Secret | None) -> APIError:
+    """The refusal as an audiokit error, every part of it redacted (servers echo headers)."""
+    redact = secret.redact if secret else (lambda value: value)
     status = int(response.status_code)
     body_bytes = bytes(response.body or b"")
     try:
         body: Any = json.loads(body_bytes) if body_bytes else None
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or absurdly deep
         body = body_bytes.decode("utf-8", "replace")
+    del body_bytes
+    body = redact(body)
     error = body.get("error") if isinstance(body, dict) else None
     error = error if isinstance(error, dict) else {}
     message = error.get("message") or (body if isinstance(body, str) and body else None)
@@ -116,7 +129,7 @@ def _status_error(response: Any) -> APIError:
         type=error.get("type"),
         code=error.get("code"),
         param=error.get("param"),
-        request_id=response.headers.get("x-request-id"),
+        request_id=redact(response.headers.get("x-request-id")),
         body=body,
     )
 
@@ -142,12 +155,17 @@ async def _connect(target: _Target) -> Any:
             logger=_websocket_logger(),
         )
     except InvalidStatus as exc:
-        raise _status_error(exc.response) from None
+        refused = _status_error(exc.response, target.secret)
     except InvalidURI as exc:
         raise ValidationError("base_url", safe, "an http(s):// URL", reason=str(exc)) from None
     except (TimeoutError, asyncio.TimeoutError) as exc:  # one class from Python 3.11
         raise APITimeoutError(
             f"no WebSocket handshake from {safe} within {CONNECT_TIMEOUT_S:.0f} s"
         ) from exc
-    except (OSError, InvalidHandshake) as exc:
+    except OSError as exc:
         raise APIConnectionError(f"cannot open the realtime WebSocket to {safe}: {exc}") from exc
+    except InvalidHandshake as exc:  # may quote a header the server sent back: redacted
+        why = target.secret.redact(str(exc)) if target.secret else str(exc)
+        refused = APIConnectionError(f"cannot open the realtime WebSocket to {safe}: {why}")
+    # Raised here, not in the except block: no __context__ holding the raw refusal.
+    raise refused

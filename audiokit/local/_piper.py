@@ -8,7 +8,14 @@ Piper splits text into sentences while phonemising it with espeak-ng (behind a p
 inside piper) and runs one ONNX Runtime inference per sentence; ``InferenceSession.run`` is
 thread-safe, so one loaded voice serves every thread without a lock of ours (the tests run
 concurrent syntheses and transcribe each result). Piper's VITS adds sampling noise, so two
-syntheses of the same text differ slightly; each sentence is peak-normalised by piper.
+syntheses of the same text differ slightly; each piece is peak-normalised.
+
+Memory: one VITS inference holds about 20 MB per second of the audio it makes, so a "sentence"
+as espeak-ng sees it must stay short — and espeak does not always cut where a reader would
+(``"abc. abc. …"`` is one sentence of spelled-out letters). So we phonemise with piper, then cut
+every sentence into pieces of at most :data:`MAX_PIECE_PHONEMES` phonemes (at a word gap when
+there is one) and run one inference per piece: peak memory is that of one piece whatever the
+input's length or punctuation.
 """
 
 from __future__ import annotations
@@ -29,6 +36,10 @@ __all__ = ["PiperEngine"]
 
 VOICE_ENV = "AUDIOKIT_PIPER_VOICE"
 MIN_SPEED, MAX_SPEED = 0.25, 4.0  # the API's speed range
+# Phonemes per inference at speed 1 (about 8 s of audio, ~150 MB): bounds the peak memory of
+# one synthesis. At slower speeds each phoneme lasts longer, so pieces get fewer phonemes.
+MAX_PIECE_PHONEMES = 160
+MIN_PIECE_PHONEMES = 24
 _INSTALL_HINT = "pip install 'audiokit[local]'"
 
 _VOICES: dict[tuple[str, str], Any] = {}
@@ -159,7 +170,11 @@ class PiperEngine:
         return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
 
     def stream(self, text: str, *, speed: float = 1.0) -> Iterator[np.ndarray]:
-        """Like :meth:`synthesize`, but yields one float32 array per sentence as it is ready."""
+        """Like :meth:`synthesize`, but yields one float32 array per piece as it is ready.
+
+        A piece is a sentence, or a part of one: at most :data:`MAX_PIECE_PHONEMES` phonemes
+        (fewer below speed 1), so memory stays that of one piece whatever the text.
+        """
         self._check(text, speed)
         return self._stream(text, speed)
 
@@ -168,8 +183,13 @@ class PiperEngine:
 
         voice = self._voice()
         config = SynthesisConfig(length_scale=voice.config.length_scale / speed)
-        for chunk in voice.synthesize(text, syn_config=config):
-            yield np.ascontiguousarray(chunk.audio_float_array, dtype=np.float32)
+        limit = max(MIN_PIECE_PHONEMES, int(MAX_PIECE_PHONEMES * min(1.0, speed)))
+        for sentence in voice.phonemize(text):
+            for piece in cut_phonemes(sentence, limit):
+                audio = voice.phoneme_ids_to_audio(voice.phonemes_to_ids(piece), config)
+                if isinstance(audio, tuple):  # (audio, alignments) from an alignment voice
+                    audio = audio[0]
+                yield _normalised(np.asarray(audio, dtype=np.float32).reshape(-1))
 
     @staticmethod
     def _check(text: str, speed: float) -> None:
@@ -181,3 +201,27 @@ class PiperEngine:
             raise InvalidTypeError("speed", speed, f"a number from {MIN_SPEED} to {MAX_SPEED}")
         if not MIN_SPEED <= speed <= MAX_SPEED:
             raise ValidationError("speed", speed, f"a number from {MIN_SPEED} to {MAX_SPEED}")
+
+
+def cut_phonemes(phonemes: list[str], limit: int) -> list[list[str]]:
+    """``phonemes`` (one sentence) in runs of at most ``limit``, cut after a word gap (``" "``)
+    where there is one in the run, else plainly at ``limit``."""
+    pieces: list[list[str]] = []
+    begin = 0
+    while len(phonemes) - begin > limit:
+        window = phonemes[begin : begin + limit]
+        gaps = [i for i, p in enumerate(window) if p == " "]
+        end = begin + (gaps[-1] + 1 if gaps and gaps[-1] > 0 else limit)
+        pieces.append(phonemes[begin:end])
+        begin = end
+    if any(p != " " for p in phonemes[begin:]):
+        pieces.append(phonemes[begin:])
+    return [p for p in pieces if any(q != " " for q in p)]
+
+
+def _normalised(audio: np.ndarray) -> np.ndarray:
+    """Peak-normalised to 1 and clipped, as piper does per sentence (silence stays silence)."""
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    if peak < 1e-8:
+        return np.zeros_like(audio)
+    return np.clip(audio / peak, -1.0, 1.0).astype(np.float32)

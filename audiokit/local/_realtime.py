@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import hmac
 import json
 import logging
 import time
@@ -46,6 +45,7 @@ from ..core import MIN_COMMIT_MS
 from ..core import REALTIME_MAX_APPEND_BYTES as MAX_APPEND_BYTES
 from ..core import SPEECH_SAMPLE_RATE as INPUT_RATE
 from ..results import LOGPROBS_INCLUDE
+from ._auth import key_matches
 from ._realtime_session import (
     SESSION_MAX_S,
     SessionError,
@@ -416,8 +416,7 @@ class RealtimeService:
 
     def key_ok(self, token: str | None) -> bool:
         """Whether ``token`` is the app's API key (any token is when the app has none)."""
-        key = self.api_key
-        return key is None or (token is not None and hmac.compare_digest(token, key))
+        return key_matches(self.api_key, token)
 
     async def start(
         self, send_text: SendText, preset: dict[str, Any] | None = None

@@ -73,6 +73,16 @@ MODEL_SETTINGS = tuple(f.name for f in fields(Defaults))  # transcription_model,
 CLIENT_SETTINGS = ("backend", "base_url")
 
 
+def plain_help(magic: Callable[..., Any]) -> Callable[..., Any]:
+    """``%magic?`` and ``--help`` read as plain text: IPython starts the usage with an RST
+    literal-block marker (``::``), which a notebook shows as it is."""
+    doc = magic.__doc__ or ""
+    if doc.startswith("::\n\n"):
+        doc = "Usage:\n" + doc.removeprefix("::\n\n")
+    magic.__doc__ = doc
+    return magic
+
+
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext audiokit``."""
     ipython.register_magics(AudiokitMagics(shell=ipython))
@@ -126,6 +136,7 @@ class AudiokitMagics(Magics):
 
     # -- %transcribe / %translate ------------------------------------------------------------
 
+    @plain_help
     @magic_arguments()
     @argument("source", nargs="?", help="A path, a glob (*.wav) or the name of a variable.")
     @argument("-m", "--model", help="Transcription model (default: %%audiokit).")
@@ -162,15 +173,15 @@ class AudiokitMagics(Magics):
     @output_can_be_silenced
     @line_magic
     def transcribe(self, line: str) -> Any:
-        """Transcribe audio: ``%transcribe [options] SOURCE``.
+        """Transcribe audio: %transcribe [options] SOURCE
 
         SOURCE is a path, a glob, or the name of a variable holding audio: bytes, a file
-        object, a Speech, ``(array, rate)`` or an array with ``--rate``. The Transcript is the
-        cell's value; ``-o NAME`` also stores it. A glob is transcribed as a batch
-        (``audiokit.transcribe_many``: concurrent, cached, failures kept per file) and gives a
-        ``BatchResult``.
+        object, a Speech, (array, rate) or an array with --rate. The Transcript is the cell's
+        value; -o NAME also stores it. A glob is transcribed as a batch
+        (audiokit.transcribe_many: concurrent, cached, failures kept per file) and gives a
+        BatchResult. Offline, the result says which local model ran.
 
-        Examples::
+        Examples:
 
             %transcribe meeting.wav
             %transcribe -l de --logprobs -o t interview.mp3
@@ -225,6 +236,7 @@ class AudiokitMagics(Magics):
             result = api.transcribe(sources[0], **params)
         return self._store(args.output, result)
 
+    @plain_help
     @magic_arguments()
     @argument("source", nargs="?", help="A path, a glob (*.wav) or the name of a variable.")
     @argument("-m", "--model", help="Translation model (whisper-1).")
@@ -237,10 +249,13 @@ class AudiokitMagics(Magics):
     @output_can_be_silenced
     @line_magic
     def translate(self, line: str) -> Any:
-        """Translate speech into English text: ``%translate [options] SOURCE``.
+        """Translate speech into English text: %translate [options] SOURCE
 
-        SOURCE as for ``%transcribe``; a glob gives a list of transcripts.
-        Example: ``%translate -o english interview_de.mp3``
+        SOURCE as for %transcribe; a glob gives a list of transcripts.
+
+        Example:
+
+            %translate -o english interview_de.mp3
         """
         args = self._parse(self.translate, line)
         if args is None:
@@ -259,6 +274,7 @@ class AudiokitMagics(Magics):
 
     # -- %%speak -----------------------------------------------------------------------------
 
+    @plain_help
     @magic_arguments()
     @argument("text", nargs="*", help="The text (line form); in the cell form, the cell body.")
     @argument("-v", "--voice", help="A voice (audiokit.VOICES) or a custom voice id.")
@@ -272,20 +288,23 @@ class AudiokitMagics(Magics):
     @argument("-h", "--help", action="store_true", help="Show this help.")
     @line_cell_magic
     def speak(self, line: str, cell: str | None = None) -> Any:
-        """Turn text into speech: ``%%speak [options]`` with the text as the cell body.
+        """Turn text into speech: %%speak [options], with the text as the cell body.
 
-        ``{name}`` in the text is replaced by the variable ``name`` of the notebook (``{{`` for
-        a literal brace). The Speech shows as a player; ``-o NAME`` also stores it. The line
-        form ``%speak [options] TEXT`` works too.
+        {name} in the text is replaced by the variable name of the notebook ({{ for a literal
+        brace). The Speech shows as a player; -o NAME also stores it. The line form
+        %speak [options] TEXT works too. Offline, the player says which local voice spoke.
 
-        Examples::
+        Examples:
 
             %%speak -v coral -i "Cheerful, a little fast."
             Hello {name}, your transcript is ready.
+
+            %speak -v coral Hello there.
         """
         args = self._parse(self.speak, line)
         if args is None:
             return None
+        name = "%%speak" if cell is not None else "%speak"  # errors name the form used
         text = cell if cell is not None else " ".join(args.text)
         if cell is not None and args.text:
             raise UsageError(
@@ -300,11 +319,12 @@ class AudiokitMagics(Magics):
             speed=args.speed,
             response_format=args.response_format,
         )
-        with self._errors("%%speak"):
+        with self._errors(name):
             if args.widget:
                 return self._store(args.output, self._speaker(text, params))
             if not text:
-                raise UsageError("%%speak: no text: write it in the cell body below %%speak")
+                where = "in the cell body below %%speak" if cell is not None else "after %speak"
+                raise UsageError(f"{name}: no text: write it {where}")
             speech = api.speak(text, **params)
         self._store(args.output, speech)
         if args.play:
@@ -313,17 +333,20 @@ class AudiokitMagics(Magics):
 
     # -- %audiokit ---------------------------------------------------------------------------
 
+    @plain_help
     @magic_arguments()
     @argument("settings", nargs="*", metavar="NAME=VALUE", help="Settings to change.")
     @argument("-h", "--help", action="store_true", help="Show this help.")
     @output_can_be_silenced
     @line_magic
     def audiokit(self, line: str) -> Any:
-        """Show or change settings: ``%audiokit``, ``%audiokit voice=coral speech_model=tts-1``.
+        """Show or change settings: %audiokit, %audiokit voice=coral speech_model=tts-1
 
         Names: transcription_model, translation_model, speech_model, voice, backend (api,
-        local), base_url. An empty value (``base_url=``) goes back to the default. The API key
-        is never shown or set here (it would be saved in the notebook): set OPENAI_API_KEY.
+        local), base_url. An empty value (base_url=) goes back to the default. On the local
+        backend the table also says what really runs (every model name runs the local Whisper,
+        every voice the local Piper voice). The API key is never shown or set here (it would be
+        saved in the notebook): set OPENAI_API_KEY.
         """
         args = self._parse(self.audiokit, line)
         if args is None:
@@ -505,6 +528,7 @@ class AudiokitMagics(Magics):
         rows.append(("backend", settings.backend, backend_origin))
         if settings.backend == "local":
             rows.append(("base_url", "in-process offline engine", "backend=local"))
+            rows += _what_runs_offline()
         else:
             url_origin = (
                 "set"
@@ -516,6 +540,25 @@ class AudiokitMagics(Magics):
             rows.append(("base_url", settings.base_url, url_origin))
         rows.append(("api_key", *_key_status(settings, options)))
         return Table(["setting", "value", "from"], rows, title="audiokit settings")
+
+
+def _what_runs_offline() -> list[tuple[str, str, str]]:
+    """Offline, every model name runs the local Whisper and every voice the local Piper voice:
+    the settings say which, so "voice coral" is not taken for what plays."""
+    from ..local import engine_label, local_app
+
+    app = local_app()
+    rows = []
+    for name, kind, attr in (
+        ("runs (speech to text)", "Whisper", "whisper"),
+        ("runs (text to speech)", "Piper", "piper"),
+    ):
+        try:
+            label = engine_label(kind, getattr(app, attr))
+        except (ImportError, AudiokitError) as exc:  # the model package is not installed
+            label = f"not available: {exc}"
+        rows.append((name, f"offline · {label}", "every model and voice name"))
+    return rows
 
 
 def _key_status(settings: Any, options: Mapping[str, Any]) -> tuple[str, str]:

@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 from ..results import (
     MAX_TURNS,
     format_time,
+    plural,
     provides,
+    speech_facts,
     speech_repr,
     time_span,
     transcript_facts,
@@ -103,7 +105,7 @@ def _turns_html(t: Transcript) -> str:
         )
     more = len(t.segment_list) - MAX_TURNS
     if more > 0:
-        rows.append(f"<div style='{_MUTED}'>… {more} more turns (t.segments)</div>")
+        rows.append(f"<div style='{_MUTED}'>… {plural(more, 'more turn')} (t.segments)</div>")
     return "<div style='margin:0.3em 0'>" + "".join(rows) + "</div>"
 
 
@@ -117,13 +119,13 @@ def _segments_table_html(segments: Sequence[Segment], max_rows: int) -> str:
     )
     more = len(segments) - max_rows
     foot = (
-        f"<div style='{_MUTED}'>… {more} more segments (t.segments has all)</div>"
+        f"<div style='{_MUTED}'>… {plural(more, 'more segment')} (t.segments has all)</div>"
         if more > 0
         else ""
     )
     head = "".join(f"<th style='{_CELL}'>{c}</th>" for c in ("#", "start", "end", "text"))
     return (
-        f"<details open><summary style='{_MUTED}'>{len(segments)} segments</summary>"
+        f"<details open><summary style='{_MUTED}'>{plural(len(segments), 'segment')}</summary>"
         f"<table style='border-collapse:collapse;font-size:0.9em'>"
         f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{foot}</details>"
     )
@@ -147,7 +149,7 @@ def transcript_markdown(t: Transcript, *, max_rows: int = MAX_SEGMENT_ROWS) -> s
             )
         more = len(t.segment_list) - MAX_TURNS
         if more > 0:
-            lines.append(f"- … {more} more turns")
+            lines.append(f"- … {plural(more, 'more turn')}")
         return "\n".join(lines)
     lines += [f"> {_md(line)}" if line.strip() else ">" for line in t.text.splitlines() or [""]]
     if len(t.segment_list) > 1 or any(s.start is not None for s in t.segment_list):
@@ -159,24 +161,11 @@ def transcript_markdown(t: Transcript, *, max_rows: int = MAX_SEGMENT_ROWS) -> s
         ]
         more = len(t.segment_list) - max_rows
         if more > 0:
-            lines.append(f"\n… {more} more segments")
+            lines.append(f"\n… {plural(more, 'more segment')}")
     return "\n".join(lines)
 
 
 # -- Speech -------------------------------------------------------------------------------------
-
-
-def _speech_facts(s: Speech) -> list[str]:
-    duration = s.duration
-    size = len(s.data)
-    facts = [
-        s.format,
-        f"{duration:.1f}s" if duration is not None else None,
-        f"{size / 1024:.0f} KB" if size >= 1024 else f"{size} bytes",
-        s.params.get("voice") if isinstance(s.params.get("voice"), str) else None,
-        s.params.get("model"),
-    ]
-    return [str(f) for f in facts if f]
 
 
 @provides("speech_html")
@@ -190,7 +179,7 @@ def speech_html(s: Speech, *, autoplay: bool = False) -> str:
     extension = "wav" if s.format == "pcm" else s.file_extension
     name = html.escape(f"speech.{extension}")
     auto = " autoplay" if autoplay else ""
-    caption = html.escape(" · ".join(_speech_facts(s)))
+    caption = html.escape(" · ".join(speech_facts(s)))
     return (
         "<div class='audiokit-speech' style='display:flex;align-items:center;gap:0.6em;"
         "flex-wrap:wrap'>"
@@ -224,6 +213,7 @@ class SpeechPlayer:
 # -- small tables (settings) --------------------------------------------------------------------
 
 
+@provides("table")
 class Table:
     """A small table of strings that shows itself as HTML, Markdown and plain text.
 

@@ -46,6 +46,11 @@ class Speech:
         The request parameters that produced it (never the API key).
     usage : Usage | None
         Token usage, when the server reported it (SSE streams).
+    engine : str | None
+        What really spoke, when the server said: audiokit's offline engine answers every voice
+        and model with its one local Piper voice and reports it, e.g.
+        ``"Piper en_US-joe-medium"``; displays then read ``coral → offline voice
+        en_US-joe-medium``. ``None`` for the OpenAI API, where ``params`` is what ran.
 
     Examples
     --------
@@ -57,6 +62,7 @@ class Speech:
     format: str = "mp3"
     params: Mapping[str, Any] = field(default_factory=dict)
     usage: Usage | None = None
+    engine: str | None = None
 
     @property
     def content_type(self) -> str:

@@ -45,9 +45,15 @@ class Transcript:
     language, duration, usage, model, task, response_format
         What the server reported and what was asked.
     params : dict
-        The request parameters that produced this transcript (never the API key).
+        The request parameters that produced this transcript (never the API key): what was
+        asked, e.g. ``model="gpt-4o-mini-transcribe"``.
     raw : dict | str | None
         The response body exactly as received.
+    engine : str | None
+        What really ran, when the server said: audiokit's offline engine (in-process or
+        ``audiokit serve``) answers every model name with its local Whisper, and reports it,
+        e.g. ``"Whisper tiny.en"``; displays then read ``offline · Whisper tiny.en``. ``None``
+        for the OpenAI API, where ``model`` is what ran.
 
     Examples
     --------
@@ -68,6 +74,7 @@ class Transcript:
     response_format: str = "json"
     params: Mapping[str, Any] = field(default_factory=dict)
     raw: Any = field(default=None, compare=False)
+    engine: str | None = None
 
     # -- parsing ------------------------------------------------------------------------------
 
@@ -80,6 +87,7 @@ class Transcript:
         model: str | None = None,
         task: str = "transcribe",
         params: Mapping[str, Any] | None = None,
+        engine: str | None = None,
     ) -> Transcript:
         """Build a Transcript from a response body in any of the API's formats.
 
@@ -92,6 +100,7 @@ class Transcript:
             response_format=response_format,
             params=dict(params or {}),
             raw=body,
+            engine=engine,
         )
         if response_format in ("srt", "vtt"):
             if not isinstance(body, str):
@@ -291,6 +300,7 @@ class Transcript:
             task=data.get("task", "transcribe"),
             response_format=data.get("response_format", "json"),
             params=data.get("params") or {},
+            engine=data.get("engine"),
         )
 
     def to_json(self, *, indent: int | None = 2) -> str:

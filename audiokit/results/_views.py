@@ -15,6 +15,7 @@ transcript_html, _markdown    ``audiokit.notebook`` (display)
 speech_html, speech_player    ``audiokit.notebook`` (display)
 highlight                     ``audiokit.notebook`` (confidence HTML)
 plot_confidence, _histogram   ``audiokit.notebook`` (matplotlib)
+table                         ``audiokit.notebook`` (``BatchResult.table()``)
 ============================  ==========================================
 """
 
@@ -40,6 +41,7 @@ VIEWS = (
     "highlight",
     "plot_confidence",
     "plot_confidence_histogram",
+    "table",
 )
 
 _registry: dict[str, Callable[..., Any]] = {}

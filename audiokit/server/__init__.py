@@ -6,17 +6,22 @@ ephemeral client secrets and their endpoints; ``_runner``: the uvicorn thread ru
 ``__init__``; ``local`` never imports ``server``."""
 
 from ._app import create_app, serve
+from ._body import JSON_BODY_BYTES, UPLOAD_BODY_BYTES, body_cap, read_body
 from ._realtime_ws import RealtimeWebSocket, realtime_endpoint, realtime_routes
 from ._runner import RunningServer, local_server, serve_in_thread
 from ._secrets import SecretEndpoints, SecretStore
 
 __all__ = [
+    "JSON_BODY_BYTES",
+    "UPLOAD_BODY_BYTES",
     "RealtimeWebSocket",
     "RunningServer",
     "SecretEndpoints",
     "SecretStore",
+    "body_cap",
     "create_app",
     "local_server",
+    "read_body",
     "realtime_endpoint",
     "realtime_routes",
     "serve",

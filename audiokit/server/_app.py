@@ -9,13 +9,14 @@ app with uvicorn in the foreground, ``_runner`` in a background thread.
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import threading
 from typing import Any
 
-from ..core import MAX_UPLOAD_BYTES
+from ._body import UPLOAD_BODY_BYTES, body_cap, read_body
 
 __all__ = ["create_app", "serve"]
-
-MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 2 * 1024 * 1024  # the file plus room for the other fields
 
 
 def create_app(local_app: Any = None) -> Any:
@@ -33,16 +34,41 @@ def create_app(local_app: Any = None) -> Any:
     app_impl = local_app if local_app is not None else shared_app()
 
     async def endpoint(request: Request) -> Response:
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            error = LocalResponse.error(
-                413, "the upload is over the 25 MB limit", param="file", code="file_too_large"
+        # The key first: a caller without one never gets a byte of its body read.
+        if not app_impl.authorized(request.headers.get("authorization")):
+            local = LocalResponse.error(
+                401,
+                "Incorrect or missing API key for this audiokit server.",
+                code="invalid_api_key",
             )
-            return Response(error.body, status_code=413, headers=error.headers)
-        body = await request.body()
-        local = await run_in_threadpool(
-            app_impl.handle, request.method, request.url.path, dict(request.headers), body
-        )
+            return Response(local.body, status_code=401, headers=local.headers)
+        cap = body_cap(request.headers.get("content-type"))
+        body = await read_body(request, cap)
+        if body is None:
+            upload = cap == UPLOAD_BODY_BYTES
+            local = LocalResponse.error(
+                413,
+                "the upload is over the 25 MB limit"
+                if upload
+                else f"the request body is over {cap // 1024} KB (JSON routes take small bodies)",
+                param="file" if upload else None,
+                code="file_too_large" if upload else "request_too_large",
+            )
+            # Close the connection: the rest of the body is never read.
+            headers = {**local.headers, "connection": "close"}
+            return Response(local.body, status_code=413, headers=headers)
+        gone = threading.Event()  # set when the client disconnects: the engine stops
+        watcher = asyncio.ensure_future(_watch_disconnect(request, gone))
+        try:
+            local = await run_in_threadpool(
+                functools.partial(app_impl.handle, cancelled=gone.is_set),
+                request.method,
+                request.url.path,
+                dict(request.headers),
+                body,
+            )
+        finally:
+            watcher.cancel()
         if isinstance(local.body, bytes):
             return Response(local.body, status_code=local.status, headers=local.headers)
         return StreamingResponse(
@@ -60,6 +86,15 @@ def create_app(local_app: Any = None) -> Any:
     return Starlette(routes=routes)
 
 
+async def _watch_disconnect(request: Any, gone: threading.Event) -> None:
+    """Set ``gone`` when the client of ``request`` (its body already read) disconnects."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            gone.set()
+            return
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -67,9 +102,14 @@ def serve(
     api_key: str | None = None,
     whisper_model: str | None = None,
     piper_voice: str | None = None,
+    max_audio_seconds: float | None = None,
     log_level: str = "info",
 ) -> None:
-    """Run the server in the foreground until interrupted."""
+    """Run the server in the foreground until interrupted.
+
+    ``max_audio_seconds``: the most audio one transcription may hold (default
+    ``$AUDIOKIT_MAX_AUDIO_SECONDS``, else 1500); longer audio is refused while it decodes.
+    """
     import uvicorn
 
     from ..local import LocalApp
@@ -83,5 +123,5 @@ def serve(
         from ..local import PiperEngine
 
         piper = PiperEngine(piper_voice)
-    app = create_app(LocalApp(whisper, piper, api_key=api_key))
+    app = create_app(LocalApp(whisper, piper, api_key=api_key, max_audio_seconds=max_audio_seconds))
     uvicorn.run(app, host=host, port=port, log_level=log_level)

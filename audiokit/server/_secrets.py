@@ -24,6 +24,7 @@ from ..local import (
     SESSION_MAX_S,
     RealtimeService,
     SessionError,
+    bearer_token,
     default_session,
     ga_session_object,
     ga_to_session,
@@ -31,6 +32,7 @@ from ..local import (
     new_id,
     session_object,
 )
+from ._body import JSON_BODY_BYTES, read_body
 
 __all__ = ["SecretEndpoints", "SecretStore"]
 
@@ -150,7 +152,15 @@ class SecretEndpoints:
         return None
 
     async def _json_body(self, request: Any) -> Any:
-        raw = await request.body()
+        raw = await read_body(request, JSON_BODY_BYTES)
+        if raw is None:
+            return http_error(
+                SessionError(
+                    f"the request body is over {JSON_BODY_BYTES // 1024} KB",
+                    code="request_too_large",
+                ),
+                413,
+            )
         try:
             body = json.loads(raw or b"{}")
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -164,10 +174,9 @@ class SecretEndpoints:
 
 
 def bearer(header: str | None) -> str | None:
-    """The token of an ``Authorization: Bearer <token>`` header, if any."""
-    if header and header[:7].lower() == "bearer ":
-        return header[7:].strip() or None
-    return None
+    """The token of an ``Authorization: Bearer <token>`` header, if any (the local engine's
+    one reading of it, :func:`~audiokit.local.bearer_token`)."""
+    return bearer_token(header)
 
 
 def json_response(data: Any, status: int = 200) -> Any:

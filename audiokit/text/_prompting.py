@@ -165,7 +165,7 @@ def previous_text_prompt(text: str, max_tokens: int = WHISPER_PROMPT_TOKENS) -> 
     if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
         raise ValidationError("max_tokens", max_tokens, "a whole number of tokens >= 1")
     if not isinstance(text, str):
-        raise ValidationError("text", type(text).__name__, "a string")
+        raise ValidationError("text", text, "a string")
     budget, start = max_tokens, len(text)
     for offset, cost in reversed(_token_starts(text)):
         budget -= cost

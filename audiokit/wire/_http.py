@@ -18,6 +18,7 @@ import random
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
+from functools import partial
 from typing import Any
 
 import httpx
@@ -31,8 +32,13 @@ from ..core import (
     APITimeoutError,
     Settings,
     StreamError,
+    ascrubbed,
+    forget_locals,
+    redact_logs,
+    scrubbed,
     status_error_class,
 )
+from ._deadline import Budget, atimed, attach, budget_of, install, spending, timed
 from ._requests import APIRequest
 
 __all__ = ["JSON_FORMATS", "AsyncHTTP", "SyncHTTP", "retry_after"]
@@ -45,11 +51,17 @@ MAX_BACKOFF = 8.0  # seconds
 MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After is not waited for
 MAX_RESPONSE_BYTES = 256 * 1024 * 1024  # refuse to buffer a larger body
 JSON_FORMATS = ("json", "verbose_json", "diarized_json")
+# httpx logs each answer's reason phrase (INFO), httpcore its headers (DEBUG): a server that
+# echoes the key there must not put it into the logs.
+_HTTP_LOGGERS = ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.http2",
+                 "httpcore.proxy", "httpcore.socks")  # fmt: skip
 
 
 class _HTTPBase:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        if settings.api_key:
+            redact_logs(settings.api_key, _HTTP_LOGGERS)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -117,8 +129,10 @@ class _HTTPBase:
 
     def _status_error(self, response: httpx.Response, body: bytes) -> APIStatusError:
         status = response.status_code
-        request_id = response.headers.get("x-request-id")
-        cls = status_error_class(status)
+        request_id = self._request_id(response)
+        # In-process (backend="local") no HTTP happened: the message reads as a local check.
+        cls = partial(status_error_class(status), in_process=self.settings.backend == "local")
+        reason = self._redact(response.reason_phrase)
         try:
             decoded: Any = json.loads(body) if body else None
         except (ValueError, RecursionError):  # not JSON, not UTF-8, or absurd (deep/huge numbers)
@@ -129,7 +143,7 @@ class _HTTPBase:
             error = {"message": error}
         if isinstance(error, dict):
             return cls(
-                str(error.get("message") or response.reason_phrase),
+                str(error.get("message") or reason),
                 status_code=status,
                 type=error.get("type"),
                 code=_str_or_none(error.get("code")),
@@ -140,14 +154,14 @@ class _HTTPBase:
         if isinstance(decoded, dict):  # e.g. RFC 7807 problem+json from other servers
             message = _problem_message(decoded)
             return cls(
-                message or response.reason_phrase,
+                message or reason,
                 status_code=status,
                 type=decoded.get("type"),
                 request_id=request_id,
                 body=decoded,
             )
         text = decoded if isinstance(decoded, str) else json.dumps(decoded) if decoded else ""
-        message = _html_message(text) or text.strip()[:500] or response.reason_phrase or "error"
+        message = _html_message(text) or text.strip()[:500] or reason or "error"
         return cls(message, status_code=status, request_id=request_id, body=decoded)
 
     def _event(self, sse: Any) -> Any:
@@ -158,17 +172,12 @@ class _HTTPBase:
         return payload
 
     def _redact(self, value: Any) -> Any:
-        """``value`` with the API key replaced by ``***`` (servers and proxies may echo it)."""
-        key = self.settings.api_key.get_secret_value() if self.settings.api_key else ""
-        if not key:
-            return value
-        if isinstance(value, str):
-            return value.replace(key, "***")
-        if isinstance(value, dict):
-            return {self._redact(k): self._redact(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self._redact(v) for v in value]
-        return value
+        """``value`` with the key as ``***`` (servers echo it): see ``core.Secret.redact``."""
+        return self.settings.api_key.redact(value) if self.settings.api_key else value
+
+    def _request_id(self, response: httpx.Response) -> str | None:
+        """The ``x-request-id`` header, redacted (a server may echo the key there too)."""
+        return self._redact(response.headers.get("x-request-id"))
 
     def _decode(self, request: APIRequest, response: httpx.Response, body: bytes) -> Any:
         """The body as JSON (json formats), text (text formats) or bytes (speech)."""
@@ -179,7 +188,7 @@ class _HTTPBase:
             if ctype in ("application/json", "text/html"):
                 raise APIResponseError(
                     f"expected audio, got {ctype}: {self._redact(repr(body[:200]))}",
-                    request_id=response.headers.get("x-request-id"),
+                    request_id=self._request_id(response),
                 )
             return body
         if request.response_format in JSON_FORMATS:
@@ -189,7 +198,7 @@ class _HTTPBase:
             raise APIResponseError(
                 _html_message(text)
                 or f"expected {request.response_format} text, got an HTML page: {text[:200]!r}",
-                request_id=response.headers.get("x-request-id"),
+                request_id=self._request_id(response),
             )
         if ctype == "application/json":  # some servers wrap text formats in {"text": ...}
             decoded = self._json(body, response)
@@ -209,7 +218,7 @@ class _HTTPBase:
             raise APIResponseError(
                 _html_message(text)
                 or f"the server's answer is not valid JSON ({ctype}): {text[:200]!r}",
-                request_id=response.headers.get("x-request-id"),
+                request_id=self._request_id(response),
             ) from exc
 
     def _log(self, request: APIRequest, status: int | str, started: float, attempt: int) -> None:
@@ -303,7 +312,7 @@ def _declared_too_large(response: httpx.Response) -> bool:
 
 
 class _Capped:
-    """A response's body read through a budget: MAX_RESPONSE_BYTES in all, then refused.
+    """A body read on budgets: MAX_RESPONSE_BYTES, then refused; its attempt's time (``_deadline``).
 
     Used for buffered bodies, raw audio streams and (as httpx-sse's text source) SSE streams.
     """
@@ -312,6 +321,7 @@ class _Capped:
         self.response = response
         self.headers = response.headers  # httpx-sse reads the content type from here
         self.seen = 0
+        self.budget = budget_of(response)
 
     def _count(self, piece: Any) -> Any:
         self.seen += len(piece)
@@ -320,19 +330,19 @@ class _Capped:
         return piece
 
     def iter_bytes(self) -> Iterator[bytes]:
-        for chunk in self.response.iter_bytes():
+        for chunk in timed(self.budget, self.response.iter_bytes()):
             yield self._count(chunk)
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
-        async for chunk in self.response.aiter_bytes():
+        async for chunk in atimed(self.budget, self.response.aiter_bytes()):
             yield self._count(chunk)
 
     def iter_text(self) -> Iterator[str]:
-        for text in self.response.iter_text():
+        for text in timed(self.budget, self.response.iter_text()):
             yield self._count(text)
 
     async def aiter_text(self) -> AsyncIterator[str]:
-        async for text in self.response.aiter_text():
+        async for text in atimed(self.budget, self.response.aiter_text()):
             yield self._count(text)
 
 
@@ -391,13 +401,17 @@ class SyncHTTP(_HTTPBase):
         self.client = http_client or httpx.Client(
             transport=transport, timeout=settings.timeout, follow_redirects=True
         )
+        if self._owns_client:
+            install(self.client)  # every socket op waits at most for the request's budget
 
     def _send(self, request: APIRequest) -> httpx.Response:
         """Send with retries; returns an OK response whose body is not yet read."""
         for attempt in range(self.settings.max_retries + 1):
             started = time.monotonic()
+            budget = Budget(self.settings.timeout)  # connect + upload + every read, in total
             try:
-                response = self.client.send(self._build(self.client, request), stream=True)
+                with spending(budget):
+                    response = self.client.send(self._build(self.client, request), stream=True)
             except httpx.HTTPError as exc:
                 self._log(request, type(exc).__name__, started, attempt)
                 delay = self._retry_delay(attempt, None)
@@ -406,12 +420,14 @@ class SyncHTTP(_HTTPBase):
                 time.sleep(delay)
                 continue
             self._log(request, response.status_code, started, attempt)
+            attach(response, budget)
             if response.is_success:
                 return response
-            body = self._read(response)
+            error = self._status_error(response, self._read(response))
             delay = self._retry_delay(attempt, response)
+            del response  # its repr shows the reason phrase, which may echo the key
             if delay is None:
-                raise self._status_error(response, body)
+                raise error  # no raw body or headers left in this frame (%xmode Verbose)
             time.sleep(delay)
         raise AssertionError("unreachable: the retry loop always returns or raises")
 
@@ -425,8 +441,17 @@ class SyncHTTP(_HTTPBase):
         finally:
             response.close()
 
-    def request(self, request: APIRequest) -> Any:
+    def request(self, request: APIRequest, *, headers: dict[str, str] | None = None) -> Any:
+        try:
+            return self._answer(request, headers)
+        except APIError as error:
+            forget_locals(error)  # no raw body or headers in the frames below
+            raise
+
+    def _answer(self, request: APIRequest, headers: dict[str, str] | None) -> Any:
         response = self._send(request)
+        if headers is not None:
+            headers.update(self._redact(dict(response.headers)))
         return self._decode(request, response, self._read(response))
 
     def stream(self, request: APIRequest) -> tuple[Iterator[Any], Any]:
@@ -452,12 +477,12 @@ class SyncHTTP(_HTTPBase):
             except httpx.HTTPError as exc:
                 raise StreamError(
                     f"the stream broke: {_translate(exc).message}",
-                    request_id=response.headers.get("x-request-id"),
+                    request_id=self._request_id(response),
                 ) from exc
             finally:
                 response.close()
 
-        return items(), response.close
+        return scrubbed(items()), response.close
 
     def close(self) -> None:
         if self._owns_client:
@@ -479,12 +504,18 @@ class AsyncHTTP(_HTTPBase):
         self.client = http_client or httpx.AsyncClient(
             transport=transport, timeout=settings.timeout, follow_redirects=True
         )
+        if self._owns_client:
+            install(self.client)
 
     async def _send(self, request: APIRequest) -> httpx.Response:
         for attempt in range(self.settings.max_retries + 1):
             started = time.monotonic()
+            budget = Budget(self.settings.timeout)
             try:
-                response = await self.client.send(self._build(self.client, request), stream=True)
+                with spending(budget):
+                    response = await self.client.send(
+                        self._build(self.client, request), stream=True
+                    )
             except httpx.HTTPError as exc:
                 self._log(request, type(exc).__name__, started, attempt)
                 delay = self._retry_delay(attempt, None)
@@ -493,12 +524,14 @@ class AsyncHTTP(_HTTPBase):
                 await asyncio.sleep(delay)
                 continue
             self._log(request, response.status_code, started, attempt)
+            attach(response, budget)
             if response.is_success:
                 return response
-            body = await self._read(response)
+            error = self._status_error(response, await self._read(response))
             delay = self._retry_delay(attempt, response)
+            del response  # its repr shows the reason phrase, which may echo the key
             if delay is None:
-                raise self._status_error(response, body)
+                raise error  # no raw body or headers left in this frame (%xmode Verbose)
             await asyncio.sleep(delay)
         raise AssertionError("unreachable: the retry loop always returns or raises")
 
@@ -512,8 +545,17 @@ class AsyncHTTP(_HTTPBase):
         finally:
             await response.aclose()
 
-    async def request(self, request: APIRequest) -> Any:
+    async def request(self, request: APIRequest, *, headers: dict[str, str] | None = None) -> Any:
+        try:
+            return await self._answer(request, headers)
+        except APIError as error:
+            forget_locals(error)
+            raise
+
+    async def _answer(self, request: APIRequest, headers: dict[str, str] | None) -> Any:
         response = await self._send(request)
+        if headers is not None:
+            headers.update(self._redact(dict(response.headers)))
         return self._decode(request, response, await self._read(response))
 
     async def stream(self, request: APIRequest) -> tuple[AsyncIterator[Any], Any]:
@@ -539,12 +581,12 @@ class AsyncHTTP(_HTTPBase):
             except httpx.HTTPError as exc:
                 raise StreamError(
                     f"the stream broke: {_translate(exc).message}",
-                    request_id=response.headers.get("x-request-id"),
+                    request_id=self._request_id(response),
                 ) from exc
             finally:
                 await response.aclose()
 
-        return items(), response.aclose
+        return ascrubbed(items()), response.aclose
 
     async def aclose(self) -> None:
         if self._owns_client:

@@ -297,7 +297,7 @@ def speech_request(
     _check_model(model)
     caps = speech_capabilities(model)
     if not isinstance(text, str):
-        raise InvalidTypeError("input", type(text).__name__, "a string of text to speak")
+        raise InvalidTypeError("input", text, "a string of text to speak")
     if not text.strip():
         raise ValidationError("input", text, "non-empty text", reason="there is nothing to say")
     if max_chars is not None and len(text) > max_chars:

@@ -281,3 +281,64 @@ def test_interrupted_long_transcription_resumes_from_cached_chunks(tmp_path: Pat
     with audiokit.Client(backend="local", transport=again) as c:
         assert c.transcribe(path, **options) == t
     assert again.count == 0  # the whole merged transcript is cached too
+
+
+# -- robustness: malformed entries are misses, failed writes lose nothing ----------------------
+
+
+def _entry_path(cache_dir: Path) -> Path:
+    (path,) = cache_dir.rglob("*.json")
+    return path
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["[]", "null", "3", '"text"', '{"version": 1, "transcript": []}',
+     '{"version": 1, "transcript": {"text": "x", "usage": [1]}}',
+     '{"version": 1, "transcript": {"text": "x", "segment_list": [1]}}',
+     '{"version": 1, "transcript": {"text": "x", "word_list": {"a": 1}}}'],
+    ids=["list", "null", "number", "string", "transcript-list", "usage-list", "segment-int",
+         "words-dict"],
+)  # fmt: skip
+def test_entry_of_the_wrong_shape_is_a_miss(speech_wav: Path, tmp_path: Path, content: str) -> None:
+    transport = CountingTransport()
+    with audiokit.Client(backend="local", transport=transport) as c:
+        first = c.transcribe(speech_wav, model="whisper-1", cache=tmp_path)
+        _entry_path(tmp_path).write_text(content, encoding="utf-8")
+        again = c.transcribe(speech_wav, model="whisper-1", cache=tmp_path)
+    assert transport.count == 2  # the bad entry was a miss: asked again, not an AttributeError
+    assert again == first
+    assert json.loads(_entry_path(tmp_path).read_text(encoding="utf-8"))["version"] == 1  # healed
+
+
+def test_entry_path_that_is_a_directory_loses_nothing(
+    speech_wav: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    transport = CountingTransport()
+    with audiokit.Client(backend="local", transport=transport) as c:
+        first = c.transcribe(speech_wav, model="whisper-1", cache=tmp_path)
+        path = _entry_path(tmp_path)
+        path.unlink()
+        path.mkdir()  # the entry's path is now a directory: neither readable nor writable
+        with caplog.at_level("WARNING", logger="audiokit"):
+            again = c.transcribe(speech_wav, model="whisper-1", cache=tmp_path)
+    assert transport.count == 2 and again == first  # a miss, and the paid-for result returned
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert any("could not write the transcript cache" in r.getMessage() for r in warnings)
+    assert path.is_dir() and not list(path.parent.glob(".*.tmp"))  # no temporary file left
+
+
+def test_unwritable_cache_directory_returns_the_result(
+    speech_wav: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache directory should be", encoding="utf-8")
+    with (
+        audiokit.Client(backend="local") as c,
+        caplog.at_level("WARNING", logger="audiokit"),
+    ):
+        t = c.transcribe(speech_wav, model="whisper-1", cache=blocker)
+    assert "every answer" in t.text.lower()
+    assert any("could not write" in r.getMessage() for r in caplog.records)
+    with pytest.raises(OSError):  # put() itself still says what went wrong
+        TranscriptCache(blocker).put(key(), t)

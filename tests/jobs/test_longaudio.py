@@ -438,7 +438,7 @@ def test_auto_split_over_25_mb(client: audiokit.Client, recording: Recording) ->
     t = client.transcribe(big, model="whisper-1")  # split="auto" is the default
     assert t.params["chunks"][0][0] == 0.0
     assert t.params["chunks"][-1][1] == pytest.approx(seconds, abs=0.01)
-    text = t.text.lower()
+    text = t.text.lower().replace(" 9", " nine")  # Whisper writes the number either way
     assert "library opens at nine" in text and "grandmother" in text
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import string
 import subprocess
 import sys
@@ -114,6 +115,16 @@ def test_help_flag_and_question_mark(ip):
     assert "--instructions" in captured.stdout
 
 
+@pytest.mark.parametrize("magic", ["transcribe", "translate", "speak", "audiokit"])
+def test_help_is_plain_text(ip, magic):
+    # A notebook shows %magic? as it is: no RST literal-block markers, no ``inline literals``.
+    _, captured = run(ip, f"%{magic}?")
+    help_text = captured.stdout
+    assert f"%{magic} [" in help_text and "Usage:" in help_text
+    assert "``" not in help_text
+    assert not [line for line in help_text.splitlines() if line.strip().endswith("::")]
+
+
 # -- %%speak ------------------------------------------------------------------------------------
 
 
@@ -155,6 +166,27 @@ def test_speak_without_text_and_with_bad_speed(ip):
     assert "no text" in one_line_error(ip, "%speak -v coral")
     line = one_line_error(ip, "%%speak -m tts-1 --speed 9\nToo fast.")
     assert "--speed" in line and "0.25" in line
+
+
+def test_speak_errors_name_the_form_used(ip):
+    # The line magic is %speak, the cell magic %%speak: each error names the one typed.
+    line = one_line_error(ip, "%speak -m tts-1 --speed 9 Too fast.")
+    assert line.startswith("UsageError: %speak --speed:") and "%%" not in line
+    assert one_line_error(ip, "%speak").startswith("UsageError: %speak: no text")
+    cell = one_line_error(ip, "%%speak -m tts-1 --speed 9\nToo fast.")
+    assert cell.startswith("UsageError: %%speak --speed:")
+
+
+def test_results_say_what_ran_offline(ip, wav_path):
+    # Offline every voice plays the one Piper voice and every model runs the local Whisper.
+    speech = ip.run_cell_magic("speak", "-v coral -m tts-1", "Hello there.")
+    assert speech.params["voice"] == "coral" and speech.engine == "Piper en_US-joe-medium"
+    assert "coral → offline · Piper en_US-joe-medium" in bundle(ip, speech)["text/html"]
+    t = ip.run_line_magic("transcribe", f"-m whisper-1 {wav_path}")
+    assert t.params["model"] == "whisper-1" and t.engine == "Whisper tiny.en"
+    data = bundle(ip, t)
+    assert data["text/plain"].startswith("Transcript(offline · Whisper tiny.en")
+    assert "whisper-1" not in data["text/html"]
 
 
 def test_speak_play_autoplays_and_still_stores_the_speech(ip):
@@ -212,7 +244,18 @@ def test_transcribe_glob_is_a_batch(ip, speech, tmp_path, monkeypatch):
     assert result.ok == 2 and result.failed == 0
     assert all(wer(SENTENCE, t.text) <= MAX_WER for t in result.transcripts.values())
     assert all(t.params["language"] == "en" for t in result.transcripts.values())
-    assert "2 transcribed" in bundle(ip, result)["text/html"]
+    html = bundle(ip, result)["text/html"]
+    assert "2 transcribed" in html
+    # The view is for people: paths relative to the shared folder (named once), durations
+    # rounded, usage flattened, what ran.
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    assert "a.wav" in cells and "b.wav" in cells and str(tmp_path / "a.wav") not in html
+    assert f"in {tmp_path}" in html
+    assert f"{speech.duration:.1f}s" in cells
+    assert not re.search(r"\d\.\d{3,}", html)  # no raw floats
+    assert "{" not in html and "duration" not in cells  # no usage dict
+    assert "offline · Whisper tiny.en" in cells
+    assert html.count(" s</td>") == 2  # billed seconds, flattened
     assert "no files match" in one_line_error(ip, f"%transcribe {tmp_path}/*.flac")
 
 
@@ -390,6 +433,10 @@ def test_settings_table(ip):
     for name in (*MODEL_SETTINGS, "backend", "base_url", "api_key"):
         assert name in data["text/plain"] and name in data["text/html"]
     assert "local" in data["text/plain"]
+    # Offline, the table says what every model and voice name really runs.
+    lines = data["text/plain"].splitlines()
+    assert any("speech to text" in li and "offline · Whisper tiny.en" in li for li in lines)
+    assert any("text to speech" in li and "offline · Piper en_US-joe-medium" in li for li in lines)
 
 
 def test_settings_are_set_by_magic_and_by_config(ip):

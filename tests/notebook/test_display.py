@@ -78,7 +78,16 @@ def test_plain_transcript_all_three_forms(client, speech):
     t = client.transcribe(speech)
     data = bundle(t)
     assert set(data) >= {"text/plain", "text/html", "text/markdown"}
-    assert data["text/plain"].splitlines()[0] == "Transcript(gpt-4o-mini-transcribe)"
+    # Offline, every model name runs the local Whisper: the display says what ran, and
+    # .params keeps what was asked.
+    assert data["text/plain"].splitlines()[0] == "Transcript(offline · Whisper tiny.en)"
+    assert (t.engine, t.model, t.params["model"]) == (
+        "Whisper tiny.en",
+        "gpt-4o-mini-transcribe",
+        "gpt-4o-mini-transcribe",
+    )
+    assert "Transcript · offline · Whisper tiny.en" in data["text/html"]
+    assert data["text/markdown"].startswith("**Transcript** · offline · Whisper tiny.en")
     assert data["text/plain"].splitlines()[1] == t.text
     assert html_text(data["text/html"]).endswith(t.text)
     assert data["text/markdown"].splitlines()[-1].startswith("> ")
@@ -101,7 +110,9 @@ def test_segments_table_with_times(client, speech):
     row = "<td style='padding:1px 8px;text-align:left;vertical-align:top;white-space:nowrap'>"
     assert row + format_time(first.start) + "</td>" in data["text/html"]
     assert f"| {format_time(first.start)} | {format_time(first.end)} |" in data["text/markdown"]
-    assert "segments" in data["text/html"] and "<details open>" in data["text/html"]
+    n = len(t.segment_list)
+    summary = f"<summary style='opacity:0.7;font-size:0.85em'>{n} segment{'s' * (n != 1)}<"
+    assert summary in data["text/html"] and "<details open>" in data["text/html"]
 
 
 def test_long_transcripts_are_compact():
@@ -170,8 +181,29 @@ def test_speech_player(speech):
     assert f"<audio controls preload='metadata' src='{url}'>" in html
     assert f"<a download='speech.mp3' href='{url}'>" in html
     assert "autoplay" not in html
-    assert f"{speech.duration:.1f}s" in html and "gpt-4o-mini-tts" in html
-    assert data["text/plain"] == f"Speech(mp3, {len(speech.data):,} bytes, {speech.duration:.2f}s)"
+    # Every voice plays the one local Piper voice offline: the caption says so.
+    ran = "alloy → offline · Piper en_US-joe-medium"
+    assert f"{speech.duration:.1f}s" in html and ran in html and "gpt-4o-mini-tts" not in html
+    assert (speech.engine, speech.params["voice"]) == ("Piper en_US-joe-medium", "alloy")
+    size, duration = f"{len(speech.data):,}", f"{speech.duration:.2f}"
+    assert data["text/plain"] == f"Speech(mp3, {size} bytes, {duration}s, {ran})"
+
+
+def test_api_results_show_the_model_and_voice_asked():
+    # No engine reported (the OpenAI API): the model and voice asked are what ran.
+    t = audiokit.Transcript.from_response({"text": "Hi."}, model="gpt-4o-mini-transcribe")
+    assert repr(t).splitlines()[0] == "Transcript(gpt-4o-mini-transcribe)"
+    s = audiokit.Speech(b"\0\0" * 2400, "pcm", params={"voice": "coral", "model": "tts-1"})
+    assert repr(s) == "Speech(pcm, 4,800 bytes, 0.10s, coral · tts-1)"
+    assert "coral · tts-1" in bundle(s)["text/html"]
+
+
+def test_one_segment_is_singular():
+    body = {"text": "Hi.", "segments": [{"id": 0, "start": 0.0, "end": 1.0, "text": "Hi."}]}
+    data = bundle(audiokit.Transcript.from_response(body, "verbose_json"))
+    assert "1 segment<" in data["text/html"] and "1 segments" not in data["text/html"]
+    one = audiokit.Speech(b"\0", "pcm")
+    assert repr(one).startswith("Speech(pcm, 1 byte,")
 
 
 def test_pcm_plays_as_wav(client):

@@ -341,3 +341,110 @@ def test_the_leak_check_is_not_vacuous(fault_server: FaultServer) -> None:
     client.close()
     assert fault_server.wait_idle()
     assert wait_for(lambda: open_sockets(port) <= before)
+
+
+# -- a server that drips its answer: the timeout is a total deadline --------------------------
+
+
+class DripServer:
+    """Reads one request per connection, then drips the answer one byte every ``pause`` s
+    (the status line and headers too, when ``where="head"``), and records whether it got to
+    the end or saw the client hang up first."""
+
+    def __init__(self, where: str, pause: float = 0.1) -> None:
+        import socket
+        import threading
+
+        self.where, self.pause = where, pause
+        self.outcomes: list[str] = []
+        self.done = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self) -> None:
+        import select
+        import socket
+
+        conn, _ = self.listener.accept()
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = int(next((line.split(b":")[1] for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length")), b"0"))  # fmt: skip
+            while len(body) < length:
+                body += conn.recv(65536)
+            payload = b'{"text": "' + b"x" * 150 + b'"}'  # 15 s of dripping at 0.1 s a byte
+            status = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+            status += b"x-pad: " + b"p" * 150 + b"\r\n" if self.where == "head" else b""
+            status += f"content-length: {len(payload)}\r\n\r\n".encode()
+            answer = status + payload
+            sent = 0 if self.where == "head" else len(status)
+            if sent:
+                conn.sendall(answer[:sent])
+            outcome = "finished"
+            for i in range(sent, len(answer)):
+                try:
+                    conn.sendall(answer[i : i + 1])
+                except OSError:  # the client hung up: reset or broken pipe
+                    outcome = "abandoned"
+                    break
+                readable, _, _ = select.select([conn], [], [], self.pause)
+                if readable and not conn.recv(1, socket.MSG_PEEK):
+                    outcome = "abandoned"  # the client closed its end
+                    break
+            self.outcomes.append(outcome)
+            self.done.set()
+
+    def stop(self) -> None:
+        self.listener.close()
+        self.thread.join(30)
+
+
+@both
+@pytest.mark.parametrize("where", ["head", "body"])
+async def test_a_dripping_server_cannot_outlast_the_timeout(asynchronous: bool, where: str) -> None:
+    server = DripServer(where)
+    options = dict(api_key=KEY, base_url=f"http://127.0.0.1:{server.port}/v1", timeout=1.0,
+                   max_retries=0)  # fmt: skip
+    try:
+        with pytest.raises(APITimeoutError) as info:
+            if asynchronous:
+                async with audiokit.AsyncClient(**options) as client:
+                    await client.transcribe(encode_audio("wav"), model="whisper-1")
+            else:
+                with audiokit.Client(**options) as client:
+                    client.transcribe(encode_audio("wav"), model="whisper-1")
+        assert server.done.wait(30)  # the server finished its (bounded) attempt one way or other
+    finally:
+        server.stop()
+    # every byte came within the per-read timeout, yet the request was given up: the client
+    # hung up before the server had dripped its whole answer
+    assert server.outcomes == ["abandoned"]
+    assert "timed out" in str(info.value)
+
+
+@both
+async def test_the_deadline_holds_with_a_transport_of_the_callers(asynchronous: bool) -> None:
+    """Not audiokit's own httpx client: the body is still given up between reads."""
+    import httpx
+
+    server = DripServer("body")
+    options = dict(api_key=KEY, base_url=f"http://127.0.0.1:{server.port}/v1", timeout=1.0,
+                   max_retries=0)  # fmt: skip
+    try:
+        with pytest.raises(APITimeoutError):
+            if asynchronous:
+                transport: Any = httpx.AsyncHTTPTransport()
+                async with audiokit.AsyncClient(**options, transport=transport) as client:
+                    await client.transcribe(encode_audio("wav"), model="whisper-1")
+            else:
+                with audiokit.Client(**options, transport=httpx.HTTPTransport()) as client:
+                    client.transcribe(encode_audio("wav"), model="whisper-1")
+        assert server.done.wait(30)
+    finally:
+        server.stop()
+    assert server.outcomes == ["abandoned"]
