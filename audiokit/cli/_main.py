@@ -163,7 +163,11 @@ def _speak(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from ..server import serve
+    from ..server import exposure_warning, serve
+
+    warning = exposure_warning(args.host, args.api_key)
+    if warning:
+        print(f"audiokit: WARNING: {warning}", file=sys.stderr, flush=True)
 
     print(
         f"audiokit: serving the local engine on http://{args.host}:{args.port}/v1 — point a "

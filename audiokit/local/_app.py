@@ -196,10 +196,13 @@ class LocalApp:
         except ValidationError as exc:
             code = "invalid_file_format" if exc.param == "file" else "invalid_value"
             return LocalResponse.error(400, str(exc), param=exc.param, code=code)
-        except Exception as exc:  # a bug or an engine failure: an API-shaped 500, logged
+        except Exception:  # a bug or an engine failure: an API-shaped 500, logged
             logger.exception("local engine failed on %s %s", method, path)
+            # The body names no exception class or internal detail: the log has them.
             return LocalResponse.error(
-                500, f"the local engine failed: {type(exc).__name__}: {exc}", type="server_error"
+                500,
+                "the local engine failed on this request (the server log has the details)",
+                type="server_error",
             )
 
     def authorized(self, authorization: str | None) -> bool:

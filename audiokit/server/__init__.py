@@ -5,7 +5,7 @@ ephemeral client secrets and their endpoints; ``_runner``: the uvicorn thread ru
 (``serve_in_thread``, ``local_server``). Uses ``audiokit.local`` only through its
 ``__init__``; ``local`` never imports ``server``."""
 
-from ._app import create_app, serve
+from ._app import create_app, exposure_warning, serve
 from ._body import JSON_BODY_BYTES, UPLOAD_BODY_BYTES, body_cap, read_body
 from ._realtime_ws import RealtimeWebSocket, realtime_endpoint, realtime_routes
 from ._runner import RunningServer, local_server, serve_in_thread
@@ -20,6 +20,7 @@ __all__ = [
     "SecretStore",
     "body_cap",
     "create_app",
+    "exposure_warning",
     "local_server",
     "read_body",
     "realtime_endpoint",

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import ipaddress
+import logging
 import threading
 from typing import Any
 
 from ._body import UPLOAD_BODY_BYTES, body_cap, read_body
 
-__all__ = ["create_app", "serve"]
+__all__ = ["create_app", "exposure_warning", "serve"]
 
 
 def create_app(local_app: Any = None) -> Any:
@@ -95,6 +97,25 @@ async def _watch_disconnect(request: Any, gone: threading.Event) -> None:
             return
 
 
+logger = logging.getLogger("audiokit.server")
+
+
+def exposure_warning(host: str, api_key: str | None) -> str | None:
+    """What to tell the operator when the server is reachable beyond this machine with no key."""
+    if api_key:
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:  # a host name
+        if host == "localhost":
+            return None
+    return (
+        f"listening on {host} with no --api-key: anyone who can reach this machine can use the "
+        "server (and its CPU). Set --api-key KEY, or listen on 127.0.0.1."
+    )
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -113,6 +134,10 @@ def serve(
     import uvicorn
 
     from ..local import LocalApp
+
+    warning = exposure_warning(host, api_key)
+    if warning:
+        logger.warning(warning)
 
     whisper = piper = None
     if whisper_model:
