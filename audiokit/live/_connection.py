@@ -85,12 +85,15 @@ class _Target:
         return f"_Target({self.url!r})"
 
 
-def _target(client: Any) -> _Target:
-    """Where to connect and the handshake headers, from an audiokit Client's settings."""
+def _target(client: Any, protocol: str = "ga") -> _Target:
+    """Where to connect and the handshake headers, from an audiokit Client's settings.
+
+    The beta protocol is asked for with ``OpenAI-Beta: realtime=v1``; GA sends no such header.
+    """
     settings = getattr(client, "settings", None)
     if settings is None:
         raise InvalidTypeError("client", client, "an audiokit.Client or AsyncClient")
-    headers = {"OpenAI-Beta": "realtime=v1"}
+    headers = {"OpenAI-Beta": "realtime=v1"} if protocol == "beta" else {}
     if settings.backend == "local":
         from ..server import local_server
 

@@ -25,7 +25,9 @@ from ..results import (
     InputAudioBufferCommitted,
     LiveEvent,
     RealtimeError,
+    SessionUpdated,
     TranscriptionSessionUpdated,
+    ga_transcription_session,
     parse_server_event,
 )
 from ._connection import _connect, _target
@@ -48,6 +50,13 @@ class _Options:
     timeout: float
     max_duration: float
     on_error: str
+    protocol: str = "ga"
+
+    def session_update(self) -> dict[str, Any]:
+        """The client event that sets the session, in this protocol."""
+        if self.protocol == "beta":
+            return {"type": "transcription_session.update", "session": self.session}
+        return {"type": "session.update", "session": ga_transcription_session(self.session)}
 
 
 class _LiveRun:
@@ -101,17 +110,17 @@ class _LiveRun:
         started = loop.time()
         self._soft_deadline = started + self.options.max_duration
         self._hard_deadline = self._soft_deadline + self.options.timeout
-        target = await asyncio.to_thread(_target, self._client)
+        target = await asyncio.to_thread(_target, self._client, self.options.protocol)
         ws = await _connect(target)
         sender: asyncio.Task[None] | None = None
         receiving: asyncio.Future[Any] | None = None
         try:
-            await self._send(
-                ws, {"type": "transcription_session.update", "session": self.options.session}
-            )
+            update = self.options.session_update()
+            await self._send(ws, update)
+            updated = update["type"].replace(".update", ".updated")
             while True:  # nothing is sent before the server accepts the settings
-                event = self._handle(await self._receive(ws, "transcription_session.updated"))
-                if isinstance(event, TranscriptionSessionUpdated):
+                event = self._handle(await self._receive(ws, updated))
+                if isinstance(event, (SessionUpdated, TranscriptionSessionUpdated)):
                     self.utterances.server_session = event.session
                     yield event
                     break
@@ -196,8 +205,11 @@ class _LiveRun:
         if isinstance(event, RealtimeError):
             detail = event.error
             if self.options.on_error == "raise" or not self.utterances.server_session:
+                hint = ""
+                if not self.utterances.server_session and "session.update" in detail.message:
+                    hint = f" (this server may speak only the other protocol: {self._other()})"
                 raise self._error(
-                    f"the server reported an error: {detail.message}",
+                    f"the server reported an error: {detail.message}{hint}",
                     type=detail.type,
                     code=detail.code,
                     param=detail.param,
@@ -299,6 +311,10 @@ class _LiveRun:
         event_id = self._event_id()
         self._clears.add(event_id)
         await self._send(ws, {"type": "input_audio_buffer.clear", "event_id": event_id})
+
+    def _other(self) -> str:
+        other = "beta" if self.options.protocol == "ga" else "ga"
+        return f"try protocol={other!r}"
 
     # -- errors ---------------------------------------------------------------------------------
 

@@ -18,8 +18,9 @@ How the pieces fit:
   arriving out of order still give the utterances in spoken order.
 - ``_connection`` finds where to connect and opens the WebSocket.
 - ``_run._LiveRun`` is the one implementation of the protocol (asyncio + ``websockets``):
-  connect, ``transcription_session.update`` (and wait for ``transcription_session.updated`` — a
-  refused setting fails here, before any audio is sent), then a sender task appends audio while
+  connect, send the settings (GA ``session.update``, or beta ``transcription_session.update``
+  with ``protocol="beta"``) and wait for the server's ``…updated`` — a refused setting fails
+  here, before any audio is sent — then a sender task appends audio while
   the receiver yields events. At the end of the audio: with server VAD, a little silence lets
   the VAD close the last utterance and ``input_audio_buffer.clear`` serves as a barrier (the
   server answers it after handling everything before it); without turn detection the client
@@ -49,7 +50,13 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 from ..core import InvalidTypeError, ValidationError, defaults
-from ..results import SERVER_VAD, LiveEvent, Transcript, transcription_session
+from ..results import (
+    REALTIME_PROTOCOLS,
+    SERVER_VAD,
+    LiveEvent,
+    Transcript,
+    transcription_session,
+)
 from ._limits import CHUNK_MS, CLOSE_TIMEOUT_S
 from ._run import _LiveRun, _Options
 from ._sources import _Source
@@ -84,7 +91,8 @@ class _LiveSessionBase:
 
     @property
     def session(self) -> Mapping[str, Any] | None:
-        """The session settings as the server confirmed them (``transcription_session.updated``)."""
+        """The session settings as the server confirmed them (``session.updated``: the GA shape;
+        ``transcription_session.updated`` with ``protocol="beta"``)."""
         return self._run.utterances.server_session
 
     @property
@@ -269,6 +277,7 @@ def _prepare(
     timeout: float,
     max_duration: float,
     on_error: str,
+    protocol: str,
 ) -> _LiveRun:
     model = model or defaults.transcription_model
     session = transcription_session(
@@ -288,6 +297,8 @@ def _prepare(
             raise ValidationError(name, value, "a number of seconds > 0")
     if on_error not in ON_ERROR:
         raise ValidationError("on_error", on_error, "'raise' or 'event'")
+    if protocol not in REALTIME_PROTOCOLS:
+        raise ValidationError("protocol", protocol, "'ga' (the default) or 'beta'")
     if client is None:
         from ..client import default_client
 
@@ -301,6 +312,7 @@ def _prepare(
         timeout=float(timeout),
         max_duration=float(max_duration),
         on_error=on_error,
+        protocol=protocol,
     )
     return _LiveRun(_Source(source, sample_rate=sample_rate, chunk_ms=chunk_ms), options, client)
 
@@ -321,6 +333,7 @@ def live(
     timeout: float = DEFAULT_TIMEOUT_S,
     max_duration: float = DEFAULT_MAX_DURATION_S,
     on_error: str = "raise",
+    protocol: str = "ga",
 ) -> LiveSession:
     """Transcribe ongoing audio live (Realtime API transcription session).
 
@@ -361,6 +374,11 @@ def live(
         ``"raise"`` (default): a server ``error`` event raises
         :class:`~audiokit.LiveSessionError`; ``"event"``: it is yielded as a
         :class:`RealtimeError` and the session goes on (refused settings always raise).
+    protocol
+        ``"ga"`` (default): the Realtime API's GA protocol (``session.update`` with
+        ``{"type": "transcription", "audio": {"input": …}}``, answered by ``session.updated``);
+        ``"beta"``: the beta one (``OpenAI-Beta: realtime=v1``, ``transcription_session.update``)
+        for servers that speak only that. Every other event is the same in both.
 
     Returns
     -------
@@ -401,6 +419,7 @@ def live(
             timeout=timeout,
             max_duration=max_duration,
             on_error=on_error,
+            protocol=protocol,
         )
     )
 
@@ -421,6 +440,7 @@ def alive(
     timeout: float = DEFAULT_TIMEOUT_S,
     max_duration: float = DEFAULT_MAX_DURATION_S,
     on_error: str = "raise",
+    protocol: str = "ga",
 ) -> AsyncLiveSession:
     """The asyncio twin of :func:`live`: ``async for event in audiokit.alive(source)``.
 
@@ -445,5 +465,6 @@ def alive(
             timeout=timeout,
             max_duration=max_duration,
             on_error=on_error,
+            protocol=protocol,
         )
     )

@@ -27,13 +27,14 @@ Nothing here imports faster-whisper, piper or onnxruntime until a model is first
 from ._app import LocalApp, engine_label
 from ._auth import bearer_token, key_matches
 from ._piper import PiperEngine
-from ._realtime import RealtimeService
+from ._realtime import REALTIME_MAX_MESSAGE_BYTES, RealtimeService
 from ._realtime_session import (
     SESSION_MAX_S,
     SessionError,
     default_session,
     ga_session_object,
     ga_to_session,
+    merge_ga_session,
     merge_session,
     new_id,
     session_object,
@@ -48,6 +49,7 @@ from ._whisper import LocalSegment, LocalToken, LocalTranscription, LocalWord, W
 __all__ = [
     "CUSTOM_VOICE_MESSAGE",
     "CUSTOM_VOICE_ROUTES",
+    "REALTIME_MAX_MESSAGE_BYTES",
     "SESSION_MAX_S",
     "VAD_WINDOW",
     "AudioBuffer",
@@ -73,6 +75,7 @@ __all__ = [
     "key_matches",
     "local_app",
     "local_transport",
+    "merge_ga_session",
     "merge_session",
     "new_id",
     "session_object",

@@ -7,10 +7,14 @@ runs one :class:`_TranscriptionSession` per connection over two callables (send 
 receive the next one). The session's settings and their checks are in ``_realtime_session``,
 server VAD in ``_vad``.
 
-- ``transcription_session.update`` → ``transcription_session.updated``, or an ``error`` event in
-  the API's shape for settings it refuses (unknown model, bad ``turn_detection``, an input format
-  other than pcm16, …). The checks are the client's own (``transcription_session``), plus what
-  the local engine cannot do.
+- Both protocols: GA ``session.update`` (``{"type": "transcription", "audio": {"input": …}}``)
+  → ``session.updated``, and beta ``transcription_session.update`` →
+  ``transcription_session.updated``; the session answers in the protocol of the last update it
+  got, and opens (``session.created`` or ``transcription_session.created``) in the one the
+  transport saw in the handshake (``OpenAI-Beta: realtime=v1``: beta). Refused settings (unknown
+  model, bad ``turn_detection``, an input format other than pcm16, …) get an ``error`` event in
+  the API's shape. The checks are the client's own (``transcription_session``), plus what the
+  local engine cannot do.
 - ``input_audio_buffer.append`` (base64 pcm16, 24 kHz mono) feeds server VAD: faster-whisper's
   bundled Silero VAD, run incrementally on 32 ms windows (16 kHz), honouring ``threshold``,
   ``prefix_padding_ms`` and ``silence_duration_ms``. It emits
@@ -23,7 +27,15 @@ server VAD in ``_vad``.
   .delta`` per decoded segment, then ``.completed`` (with ``logprobs`` when ``include`` asks for
   ``item.input_audio_transcription.logprobs``), or ``.failed``.
 
-A session lasts at most an hour and ends after ten minutes without a client message.
+Bounds: a session lasts at most an hour and ends after ten minutes without a client message. A
+message that is not JSON (or nested too deep for the parser) gets an ``error`` event; an append
+holds at most 15 MiB of audio (larger: an ``error`` event). With server VAD a turn lasts at most
+``MAX_TURN_S``: at the cap it is committed as if VAD had heard its end (``speech_stopped`` at the
+cap), and a new turn starts at once if speech goes on. Without turn detection the uncommitted
+audio is capped at ``MAX_BUFFER_S`` (an ``error`` event; the buffer is cleared). Committed audio
+waiting for Whisper is capped at ``MAX_QUEUED_S``: past it the session stops reading the
+client's messages until Whisper catches up (the WebSocket's flow control slows the sender), so
+nothing is dropped and memory stays bounded whatever the client sends.
 ``noise_reduction`` is accepted and echoed, but the local engine applies none.
 """
 
@@ -50,6 +62,8 @@ from ._realtime_session import (
     SESSION_MAX_S,
     SessionError,
     default_session,
+    ga_session_object,
+    merge_ga_session,
     merge_session,
     new_id,
     session_object,
@@ -64,11 +78,16 @@ from ._vad import (
     silero,
 )
 
-__all__ = ["RealtimeService"]
+__all__ = ["REALTIME_MAX_MESSAGE_BYTES", "RealtimeService"]
 
 logger = logging.getLogger("audiokit.local.realtime")
 
 MAX_BUFFER_S = 15 * 60  # uncommitted audio kept at most (without turn detection)
+MAX_TURN_S = 60  # server VAD commits a turn this long as if it had heard its end
+MAX_QUEUED_S = 5 * 60  # committed audio waiting for Whisper before the session stops reading
+# The largest WebSocket message a transport should let through: a 15 MiB append is ~20 MiB of
+# base64; up to this size a larger one still gets an error event, beyond it a close (1009).
+REALTIME_MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 IDLE_TIMEOUT_S = 10 * 60  # no client message for this long ends the session
 
 Receive = Callable[[], Awaitable["str | bytes | None"]]  # the next message; None: client gone
@@ -90,6 +109,7 @@ class _TranscriptionSession:
     config: dict[str, Any] = field(default_factory=default_session)
     session_id: str = field(default_factory=lambda: new_id("sess"))
     created_at: float = field(default_factory=time.time)
+    protocol: str = "ga"  # "ga" or "beta": how the session objects and their events are named
 
     def __post_init__(self) -> None:
         from ..audio import stream_resampler
@@ -104,6 +124,8 @@ class _TranscriptionSession:
         self._last_item: str | None = None
         self._odd = b""
         self.jobs: asyncio.Queue[_Job] = asyncio.Queue()
+        self.queued = 0  # samples committed and not yet transcribed
+        self._drained = asyncio.Event()  # set whenever a transcription finishes
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -118,7 +140,12 @@ class _TranscriptionSession:
         return int(self.created_at + SESSION_MAX_S)
 
     def session(self) -> dict[str, Any]:
-        return session_object(self.session_id, self.config, self.expires_at)
+        render = ga_session_object if self.protocol == "ga" else session_object
+        return render(self.session_id, self.config, self.expires_at)
+
+    def session_event(self, stage: str) -> str:
+        """The name of the ``created``/``updated`` event in this session's protocol."""
+        return f"session.{stage}" if self.protocol == "ga" else f"transcription_session.{stage}"
 
     def _configure_vad(self) -> None:
         td = self.config.get("turn_detection")
@@ -136,8 +163,13 @@ class _TranscriptionSession:
     async def handle(self, message: str | bytes) -> None:
         try:
             event = json.loads(message)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            await self.error(SessionError("The message is not valid JSON.", code="invalid_json"))
+        except (ValueError, UnicodeDecodeError, RecursionError):  # also too deep, too many digits
+            await self.error(
+                SessionError(
+                    "The message is not valid JSON (or nested too deeply to read).",
+                    code="invalid_json",
+                )
+            )
             return
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):
             await self.error(
@@ -146,6 +178,7 @@ class _TranscriptionSession:
             return
         event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
         handler = {
+            "session.update": self._update_ga,
             "transcription_session.update": self._update,
             "input_audio_buffer.append": self._append,
             "input_audio_buffer.commit": self._commit_request,
@@ -167,11 +200,18 @@ class _TranscriptionSession:
         except SessionError as problem:
             await self.error(problem, event_id)
 
+    async def _update_ga(self, event: dict[str, Any]) -> None:
+        self.protocol = "ga"
+        await self._apply(merge_ga_session(self.config, event.get("session")))
+
     async def _update(self, event: dict[str, Any]) -> None:
+        self.protocol = "beta"
         update = event.get("session")
         if update is None:  # the guide's example puts the settings at the top level
             update = {k: v for k, v in event.items() if k not in ("type", "event_id")}
-        config = merge_session(self.config, update)
+        await self._apply(merge_session(self.config, update))
+
+    async def _apply(self, config: dict[str, Any]) -> None:
         language = config["input_audio_transcription"].get("language")
         if language is not None:
             engine = self.whisper()
@@ -190,7 +230,7 @@ class _TranscriptionSession:
             self._detector.reset()  # new VAD settings start from silence
             self._speech_item = None
         self._configure_vad()
-        await self.emit("transcription_session.updated", session=self.session())
+        await self.emit(self.session_event("updated"), session=self.session())
 
     async def _append(self, event: dict[str, Any]) -> None:
         audio = event.get("audio")
@@ -223,9 +263,15 @@ class _TranscriptionSession:
         if self._detector is not None and self._vad is not None:
             first = self._vad.windows
             for offset, prob in enumerate(self._vad.push(samples)):
-                turn = self._detector.step(float(prob), first + offset)
+                window = first + offset
+                turn = self._detector.step(float(prob), window)
                 if turn is not None:
                     await self._turn(*turn)
+                elif self._speech_item is not None:
+                    end_ms = (window + 1) * VAD_WINDOW // SAMPLES_PER_MS
+                    if end_ms - self._speech_start_ms >= MAX_TURN_S * 1000:
+                        self._detector.reset()  # a forced end of turn; speech may start again
+                        await self._turn("stop", end_ms)
             if not self._detector.speaking:  # keep only what a prefix padding may need
                 padding = int(self.config["turn_detection"]["prefix_padding_ms"])
                 self.buffer.drop_before(self._vad.windows * VAD_WINDOW - padding * SAMPLES_PER_MS)
@@ -267,7 +313,16 @@ class _TranscriptionSession:
     async def _committed(self, item_id: str, samples: np.ndarray) -> None:
         previous, self._last_item = self._last_item, item_id
         await self.emit("input_audio_buffer.committed", previous_item_id=previous, item_id=item_id)
+        self.queued += len(samples)
         self.jobs.put_nowait(_Job(item_id, samples))
+
+    async def room(self, worker: asyncio.Task[None]) -> None:
+        """Wait while more than ``MAX_QUEUED_S`` of committed audio waits for Whisper."""
+        while self.queued > MAX_QUEUED_S * VAD_RATE and not worker.done():
+            self._drained.clear()
+            waiting = asyncio.ensure_future(self._drained.wait())
+            await asyncio.wait({waiting, worker}, return_when=asyncio.FIRST_COMPLETED)
+            waiting.cancel()
 
     async def _clear(self, event: dict[str, Any]) -> None:
         self.buffer.clear()
@@ -282,7 +337,11 @@ class _TranscriptionSession:
         """Transcribe committed items one by one, in commit order."""
         while True:
             job = await self.jobs.get()
-            await self._transcribe(job)
+            try:
+                await self._transcribe(job)
+            finally:
+                self.queued -= len(job.samples)
+                self._drained.set()
 
     async def _transcribe(self, job: _Job) -> None:
         transcription = self.config["input_audio_transcription"]
@@ -357,6 +416,9 @@ class _TranscriptionSession:
                         )
                     )
                     break
+                await self.room(worker)  # flow control: read no more while Whisper is behind
+                if worker.done():
+                    return
                 try:
                     data = await asyncio.wait_for(receive(), min(left, IDLE_TIMEOUT_S))
                 except asyncio.TimeoutError:
@@ -419,9 +481,10 @@ class RealtimeService:
         return key_matches(self.api_key, token)
 
     async def start(
-        self, send_text: SendText, preset: dict[str, Any] | None = None
+        self, send_text: SendText, preset: dict[str, Any] | None = None, protocol: str = "ga"
     ) -> _TranscriptionSession:
-        """A new session, announced (``transcription_session.created``); then ``run`` it.
+        """A new session, announced (``session.created``, or ``transcription_session.created``
+        with ``protocol="beta"``); then ``run`` it.
 
         ``preset`` holds the settings a client secret carried; ``send_text`` sends one text
         message (the events go out one at a time, as JSON).
@@ -432,11 +495,11 @@ class RealtimeService:
             async with lock:
                 await send_text(json.dumps(event))
 
-        session = _TranscriptionSession(send, self.whisper)
+        session = _TranscriptionSession(send, self.whisper, protocol=protocol)
         if preset is not None:
             session.config = preset
         if session.config.get("turn_detection") is not None:
             await asyncio.to_thread(silero)
         session._configure_vad()
-        await session.emit("transcription_session.created", session=session.session())
+        await session.emit(session.session_event("created"), session=session.session())
         return session

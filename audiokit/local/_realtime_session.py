@@ -4,7 +4,8 @@ The settings a ``transcription_session.update`` carries (or a client secret pres
 here, once, for the WebSocket protocol (``_realtime``) and for ``audiokit serve``'s client-secret
 endpoints (``audiokit.server``): :func:`merge_session` applies an update to the current settings
 with the client's own checks (:func:`audiokit.results.transcription_session`) plus the local
-engine's limits, :func:`ga_to_session` reads the GA ``client_secrets`` shape, and
+engine's limits, :func:`merge_ga_session` reads the GA shape (``session.update``,
+``client_secrets``), and
 :func:`session_object` / :func:`ga_session_object` render the API's session objects. A refused
 setting raises :class:`SessionError`, which renders as the API's error body.
 """
@@ -17,7 +18,13 @@ from typing import Any
 
 from ..core import SPEECH_SAMPLE_RATE as INPUT_RATE
 from ..core import AudiokitError, ValidationError
-from ..results import INPUT_AUDIO_FORMATS, LOGPROBS_INCLUDE, SERVER_VAD, transcription_session
+from ..results import (
+    INPUT_AUDIO_FORMATS,
+    LOGPROBS_INCLUDE,
+    SERVER_VAD,
+    ga_transcription_session,
+    transcription_session,
+)
 from ..wire import TRANSCRIPTION_MODELS
 
 __all__ = [
@@ -26,6 +33,7 @@ __all__ = [
     "default_session",
     "ga_session_object",
     "ga_to_session",
+    "merge_ga_session",
     "merge_session",
     "new_id",
     "session_object",
@@ -180,31 +188,96 @@ def session_object(session_id: str, config: Mapping[str, Any], expires_at: int) 
     }
 
 
-def ga_to_session(ga: Any) -> dict[str, Any]:
-    """A GA ``client_secrets`` transcription session → the beta session settings."""
-    if not isinstance(ga, Mapping) or ga.get("type") != "transcription":
+_GA_PARAMS = (  # beta setting → where a GA session.update holds it
+    ("session.input_audio_format", "session.audio.input.format"),
+    ("session.input_audio_transcription", "session.audio.input.transcription"),
+    ("session.turn_detection", "session.audio.input.turn_detection"),
+    ("session.input_audio_noise_reduction", "session.audio.input.noise_reduction"),
+)
+_GA_FORMATS = {"audio/pcm": "pcm16", "audio/pcmu": "g711_ulaw", "audio/pcma": "g711_alaw"}
+_GA_INPUT_KEYS = ("format", "transcription", "turn_detection", "noise_reduction")
+_GA_ONLY_TRANSCRIPTION_KEYS = ("delay", "keywords", "languages")  # other models' options
+
+
+def merge_ga_session(current: Mapping[str, Any], ga: Any) -> dict[str, Any]:
+    """Apply a GA ``session.update`` (``{"type": "transcription", "audio": {"input": …}}``).
+
+    Present keys replace the current ones, as in the API; the checks are :func:`merge_session`'s,
+    with errors naming the GA parameter (``session.audio.input.turn_detection.threshold``).
+    """
+    if not isinstance(ga, Mapping):
+        raise SessionError("'session' must be an object", param="session", code="invalid_type")
+    if "type" not in ga:
+        raise SessionError(
+            "Missing required parameter: 'session.type'.",
+            param="session.type",
+            code="missing_required_parameter",
+        )
+    if ga.get("type") != "transcription":
         raise SessionError(
             "the local engine serves transcription sessions only: "
             "session.type must be 'transcription'",
             param="session.type",
             code="unsupported_value",
         )
-    audio_in = ((ga.get("audio") or {}).get("input")) or {}
+    for key in ga:
+        if key not in ("type", "audio", "include"):
+            raise SessionError(
+                f"Unknown parameter: 'session.{key}'.",
+                param=f"session.{key}",
+                code="unknown_parameter",
+            )
+    audio = ga.get("audio") or {}
+    audio_in = audio.get("input") if isinstance(audio, Mapping) else None
+    audio_in = audio_in or {}
+    if not isinstance(audio, Mapping) or not isinstance(audio_in, Mapping):
+        raise SessionError(
+            "'session.audio.input' must be an object",
+            param="session.audio.input",
+            code="invalid_type",
+        )
+    extra = [k for k in audio if k != "input"] + [k for k in audio_in if k not in _GA_INPUT_KEYS]
+    if extra:
+        where = "audio" if extra[0] in audio and extra[0] != "input" else "audio.input"
+        raise SessionError(
+            f"Unknown parameter: 'session.{where}.{extra[0]}'.",
+            param=f"session.{where}.{extra[0]}",
+            code="unknown_parameter",
+        )
     update: dict[str, Any] = {}
-    fmt = audio_in.get("format")
-    if fmt is not None:
-        kind = fmt.get("type") if isinstance(fmt, Mapping) else fmt
-        update["input_audio_format"] = {
-            "audio/pcm": "pcm16",
-            "audio/pcmu": "g711_ulaw",
-            "audio/pcma": "g711_alaw",
-        }.get(kind, kind)
+    if "format" in audio_in:
+        fmt = audio_in["format"]
+        kind = fmt.get("type", "audio/pcm") if isinstance(fmt, Mapping) else fmt
+        rate = fmt.get("rate", INPUT_RATE) if isinstance(fmt, Mapping) else INPUT_RATE
+        if kind == "audio/pcm" and rate != INPUT_RATE:
+            raise SessionError(
+                f"Invalid value: {rate!r}. Supported values are: {INPUT_RATE}.",
+                param="session.audio.input.format.rate",
+            )
+        update["input_audio_format"] = _GA_FORMATS.get(kind, kind)
     if "transcription" in audio_in:
-        update["input_audio_transcription"] = audio_in["transcription"]
+        transcription = audio_in["transcription"]
+        if isinstance(transcription, Mapping):
+            for key in _GA_ONLY_TRANSCRIPTION_KEYS:
+                if key in transcription:
+                    raise SessionError(
+                        f"'{key}' is not supported by the local engine (Whisper); "
+                        "send model, language and prompt",
+                        param=f"session.audio.input.transcription.{key}",
+                        code="unsupported_value",
+                    )
+        update["input_audio_transcription"] = transcription
     if "noise_reduction" in audio_in:
         update["input_audio_noise_reduction"] = audio_in["noise_reduction"]
     if "turn_detection" in audio_in:
         td = audio_in["turn_detection"]
+        if isinstance(td, Mapping) and td.get("type") == "semantic_vad":
+            raise SessionError(
+                "semantic_vad is not supported by the local engine; "
+                "use {'type': 'server_vad'} or null",
+                param="session.audio.input.turn_detection.type",
+                code="unsupported_value",
+            )
         update["turn_detection"] = (
             {k: v for k, v in td.items() if k != "idle_timeout_ms"}
             if isinstance(td, Mapping)
@@ -212,26 +285,33 @@ def ga_to_session(ga: Any) -> dict[str, Any]:
         )
     if "include" in ga:
         update["include"] = ga["include"]
-    return merge_session(default_session(), update)
+    try:
+        return merge_session(current, update)
+    except SessionError as exc:
+        param = exc.param or ""
+        for beta, ga_name in _GA_PARAMS:
+            if param == beta or param.startswith(beta + "."):
+                exc.param = ga_name + param[len(beta) :]
+                break
+        raise
+
+
+def ga_to_session(ga: Any) -> dict[str, Any]:
+    """A GA ``client_secrets`` transcription session → the session settings."""
+    return merge_ga_session(default_session(), ga)
 
 
 def ga_session_object(
     session_id: str, config: Mapping[str, Any], expires_at: int
 ) -> dict[str, Any]:
-    """The GA ``client_secrets`` session object for ``config``."""
-    beta = session_object(session_id, config, expires_at)
+    """The GA transcription session object for ``config`` (``session.created``/``updated``,
+    ``client_secrets``)."""
+    ga = ga_transcription_session(session_object(session_id, config, expires_at))
     return {
         "type": "transcription",
         "id": session_id,
         "object": "realtime.transcription_session",
         "expires_at": expires_at,
-        "include": beta["include"],
-        "audio": {
-            "input": {
-                "format": {"type": "audio/pcm", "rate": INPUT_RATE},
-                "transcription": beta["input_audio_transcription"],
-                "noise_reduction": beta["input_audio_noise_reduction"],
-                "turn_detection": beta["turn_detection"],
-            }
-        },
+        "audio": ga["audio"],
+        "include": ga["include"],
     }

@@ -1,16 +1,24 @@
 """The Realtime API's transcription protocol: session settings and typed server events.
 
 A live transcription session is a WebSocket to ``wss://…/v1/realtime?intent=transcription``.
-The client sends ``transcription_session.update`` (the settings built and checked here by
-:func:`transcription_session`), then ``input_audio_buffer.append`` messages (base64 pcm16,
-24 kHz mono); the server answers with the events below. Both sides of audiokit use this module:
-the client (``audiokit.live``) to build settings and type events, the offline engine
-(``audiokit.local``) to check the settings it receives with the very same rules.
+The client sends its settings (built and checked here by :func:`transcription_session`), then
+``input_audio_buffer.append`` messages (base64 pcm16, 24 kHz mono); the server answers with the
+events below. Two protocols carry them (:data:`REALTIME_PROTOCOLS`): the GA one sends
+``session.update`` with ``{"type": "transcription", "audio": {"input": …}}``
+(:func:`ga_transcription_session`) and gets ``session.created``/``session.updated``; the beta one
+(header ``OpenAI-Beta: realtime=v1``) sends ``transcription_session.update`` with the flat settings
+and gets ``transcription_session.created``/``updated``. Every other event is the same in both.
+Both sides of audiokit use this module: the client (``audiokit.live``) to build settings and
+type events, the offline engine (``audiokit.local``) to check the settings it receives with the
+very same rules.
 
 Event classes mirror the wire ``type`` names (as ``TranscriptTextDelta`` does for
 ``transcript.text.delta``)::
 
-    transcription_session.updated                              TranscriptionSessionUpdated
+    session.created                                            SessionCreated      (GA)
+    session.updated                                            SessionUpdated      (GA)
+    transcription_session.created                              TranscriptionSessionCreated (beta)
+    transcription_session.updated                              TranscriptionSessionUpdated (beta)
     input_audio_buffer.speech_started                          InputAudioBufferSpeechStarted
     input_audio_buffer.speech_stopped                          InputAudioBufferSpeechStopped
     input_audio_buffer.committed                               InputAudioBufferCommitted
@@ -38,6 +46,7 @@ __all__ = [
     "INPUT_AUDIO_FORMATS",
     "LOGPROBS_INCLUDE",
     "NOISE_REDUCTION_TYPES",
+    "REALTIME_PROTOCOLS",
     "REALTIME_SAMPLE_RATE",
     "SERVER_VAD",
     "InputAudioBufferCleared",
@@ -51,13 +60,20 @@ __all__ = [
     "LiveEvent",
     "RealtimeError",
     "RealtimeErrorDetail",
+    "SessionCreated",
+    "SessionUpdated",
+    "TranscriptionSessionCreated",
     "TranscriptionSessionUpdated",
     "check_turn_detection",
+    "ga_transcription_session",
     "parse_server_event",
     "transcription_session",
 ]
 
 INPUT_AUDIO_FORMATS = ("pcm16", "g711_ulaw", "g711_alaw")
+#: The Realtime protocols: "ga" (``session.update``) and "beta" (``transcription_session.update``).
+REALTIME_PROTOCOLS = ("ga", "beta")
+_GA_FORMATS = {"pcm16": "audio/pcm", "g711_ulaw": "audio/pcmu", "g711_alaw": "audio/pcma"}
 NOISE_REDUCTION_TYPES = ("near_field", "far_field")
 LOGPROBS_INCLUDE = "item.input_audio_transcription.logprobs"
 TURN_DETECTION_TYPES = ("server_vad",)  # the only type transcription sessions accept
@@ -180,6 +196,33 @@ def transcription_session(
     }
 
 
+def ga_transcription_session(session: Mapping[str, Any]) -> dict[str, Any]:
+    """The GA ``session`` of ``session.update`` for settings made by :func:`transcription_session`.
+
+    The same settings, placed as the GA protocol places them::
+
+        {"type": "transcription", "include": [...], "audio": {"input": {"format": {"type":
+         "audio/pcm", "rate": 24000}, "transcription": {...}, "turn_detection": {...},
+         "noise_reduction": {...}}}}
+    """
+    fmt = session.get("input_audio_format", "pcm16")
+    ga_format: dict[str, Any] = {"type": _GA_FORMATS.get(fmt, fmt)}
+    if fmt == "pcm16":
+        ga_format["rate"] = REALTIME_SAMPLE_RATE
+    return {
+        "type": "transcription",
+        "audio": {
+            "input": {
+                "format": ga_format,
+                "transcription": dict(session["input_audio_transcription"]),
+                "turn_detection": session.get("turn_detection"),
+                "noise_reduction": session.get("input_audio_noise_reduction"),
+            }
+        },
+        "include": list(session.get("include") or []),
+    }
+
+
 # -- typed server events ------------------------------------------------------------------------
 
 
@@ -206,8 +249,35 @@ class RealtimeErrorDetail:
 
 
 @dataclass(frozen=True)
+class SessionCreated:
+    """GA: the session opened with the server's default settings (its first event)."""
+
+    session: Mapping[str, Any]
+    event_id: str | None = None
+    type: str = "session.created"
+
+
+@dataclass(frozen=True)
+class SessionUpdated:
+    """GA: the server accepted the session settings (``session`` is its view of them)."""
+
+    session: Mapping[str, Any]
+    event_id: str | None = None
+    type: str = "session.updated"
+
+
+@dataclass(frozen=True)
+class TranscriptionSessionCreated:
+    """Beta: the session opened with the server's default settings (its first event)."""
+
+    session: Mapping[str, Any]
+    event_id: str | None = None
+    type: str = "transcription_session.created"
+
+
+@dataclass(frozen=True)
 class TranscriptionSessionUpdated:
-    """The server accepted the session settings (``session`` is its view of them)."""
+    """Beta: the server accepted the session settings (``session`` is its view of them)."""
 
     session: Mapping[str, Any]
     event_id: str | None = None
@@ -313,7 +383,10 @@ class RealtimeError:
 
 
 LiveEvent = (
-    TranscriptionSessionUpdated
+    SessionCreated
+    | SessionUpdated
+    | TranscriptionSessionCreated
+    | TranscriptionSessionUpdated
     | InputAudioBufferSpeechStarted
     | InputAudioBufferSpeechStopped
     | InputAudioBufferCommitted
@@ -337,10 +410,15 @@ def _optional_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _session_event(cls: Any) -> Any:
+    return lambda d: cls(session=dict(d["session"]), event_id=d.get("event_id"))
+
+
 _PARSERS: dict[str, Any] = {
-    "transcription_session.updated": lambda d: TranscriptionSessionUpdated(
-        session=dict(d["session"]), event_id=d.get("event_id")
-    ),
+    "session.created": _session_event(SessionCreated),
+    "session.updated": _session_event(SessionUpdated),
+    "transcription_session.created": _session_event(TranscriptionSessionCreated),
+    "transcription_session.updated": _session_event(TranscriptionSessionUpdated),
     "input_audio_buffer.speech_started": lambda d: InputAudioBufferSpeechStarted(
         item_id=str(d["item_id"]),
         audio_start_ms=int(d["audio_start_ms"]),

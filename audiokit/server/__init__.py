@@ -7,13 +7,19 @@ ephemeral client secrets and their endpoints; ``_runner``: the uvicorn thread ru
 
 from ._app import create_app, exposure_warning, serve
 from ._body import JSON_BODY_BYTES, UPLOAD_BODY_BYTES, body_cap, read_body
-from ._realtime_ws import RealtimeWebSocket, realtime_endpoint, realtime_routes
+from ._realtime_ws import (
+    WS_MAX_MESSAGE_BYTES,
+    RealtimeWebSocket,
+    realtime_endpoint,
+    realtime_routes,
+)
 from ._runner import RunningServer, local_server, serve_in_thread
 from ._secrets import SecretEndpoints, SecretStore
 
 __all__ = [
     "JSON_BODY_BYTES",
     "UPLOAD_BODY_BYTES",
+    "WS_MAX_MESSAGE_BYTES",
     "RealtimeWebSocket",
     "RunningServer",
     "SecretEndpoints",

@@ -149,4 +149,13 @@ def serve(
 
         piper = PiperEngine(piper_voice)
     app = create_app(LocalApp(whisper, piper, api_key=api_key, max_audio_seconds=max_audio_seconds))
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    from ._realtime_ws import WS_MAX_MESSAGE_BYTES
+
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        ws="websockets-sansio",  # reads one message at a time: the realtime flow control
+        ws_max_size=WS_MAX_MESSAGE_BYTES,  # a 15 MiB append is ~20 MiB of base64
+    )

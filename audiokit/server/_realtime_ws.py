@@ -3,8 +3,12 @@
 A thin ASGI (Starlette) adapter over :class:`~audiokit.local.RealtimeService`, which holds the
 protocol: this module refuses other intents, checks the caller (the local app's API key as a
 Bearer token or ``openai-insecure-api-key.<key>`` subprotocol, or a live client secret from the
-``SecretStore`` of ``_secrets``), accepts the connection, and hands the service two callables —
-send a text message, receive the next one — until the session ends.
+``SecretStore`` of ``_secrets``), picks the protocol the session opens in (beta when the client
+sends ``OpenAI-Beta: realtime=v1`` or the ``openai-beta.realtime-v1`` subprotocol, as the beta
+SDKs do; GA otherwise), accepts the connection, and hands the service two callables — send a
+text message, receive the next one — until the session ends. Transports must let messages of
+``REALTIME_MAX_MESSAGE_BYTES`` through (uvicorn's ``ws_max_size``, set by ``serve`` and
+``serve_in_thread``) so that a 15 MiB append arrives and a larger one gets an error event.
 
 Mounting: :func:`realtime_routes` gives the Starlette routes for ``create_app`` (``_app``): the
 WebSocket and the two client-secret endpoints, sharing one secret store;
@@ -16,10 +20,12 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ..local import RealtimeService, SessionError
+from ..local import REALTIME_MAX_MESSAGE_BYTES, RealtimeService, SessionError
 from ._secrets import SecretEndpoints, SecretStore, bearer, json_response
 
-__all__ = ["RealtimeWebSocket", "realtime_endpoint", "realtime_routes"]
+__all__ = ["WS_MAX_MESSAGE_BYTES", "RealtimeWebSocket", "realtime_endpoint", "realtime_routes"]
+
+WS_MAX_MESSAGE_BYTES = REALTIME_MAX_MESSAGE_BYTES  # uvicorn's ws_max_size for this endpoint
 
 
 class RealtimeWebSocket:
@@ -60,8 +66,10 @@ class RealtimeWebSocket:
                 ),
             )
             return
+        beta = "realtime=v1" in (websocket.headers.get("openai-beta") or "").replace(" ", "")
+        beta = beta or "openai-beta.realtime-v1" in offered
         await websocket.accept(subprotocol="realtime" if "realtime" in offered else None)
-        await self._serve(websocket, preset)
+        await self._serve(websocket, preset, "beta" if beta else "ga")
 
     async def _deny(self, websocket: Any, status: int, problem: SessionError) -> None:
         body = problem.body()
@@ -71,7 +79,7 @@ class RealtimeWebSocket:
         except RuntimeError:  # a server without the denial extension: close before accepting
             await websocket.close(code=1008, reason=problem.message[:120])
 
-    async def _serve(self, websocket: Any, preset: dict[str, Any] | None) -> None:
+    async def _serve(self, websocket: Any, preset: dict[str, Any] | None, protocol: str) -> None:
         async def receive() -> str | bytes | None:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
@@ -84,7 +92,7 @@ class RealtimeWebSocket:
         async def close() -> None:
             await websocket.close(code=1000)
 
-        session = await self.service.start(websocket.send_text, preset)
+        session = await self.service.start(websocket.send_text, preset, protocol)
         try:
             await session.run(receive, close)
         except Exception as exc:

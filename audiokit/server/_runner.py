@@ -18,6 +18,7 @@ from typing import Any
 
 from ..local import LocalApp
 from ._app import create_app
+from ._realtime_ws import WS_MAX_MESSAGE_BYTES
 
 __all__ = ["RunningServer", "local_server", "serve_in_thread"]
 
@@ -76,7 +77,7 @@ def serve_in_thread(
         log_level="warning",
         lifespan="off",
         ws="websockets-sansio",
-        ws_max_size=16 * 1024 * 1024,
+        ws_max_size=WS_MAX_MESSAGE_BYTES,  # a 15 MiB append is ~20 MiB of base64
         timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)

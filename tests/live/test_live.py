@@ -143,9 +143,14 @@ class FakeRealtimeServer:
         raise AssertionError(f"no {kind}")
 
     async def accept_session(self, ws: Any) -> dict[str, Any]:
-        update = await self.until(ws, "transcription_session.update")
-        await send(ws, "transcription_session.updated", session=update["session"])
-        return update
+        """The first settings event, GA or beta, answered in its own protocol."""
+        for _ in range(1_000):
+            update = await self.recv(ws)
+            if update["type"] in ("session.update", "transcription_session.update"):
+                updated = update["type"].replace(".update", ".updated")
+                await send(ws, updated, session=update["session"])
+                return update
+        raise AssertionError("no session update")
 
     def stop(self) -> None:
         async def close() -> None:
@@ -199,15 +204,26 @@ SILENCE = (np.zeros(RATE * 2, np.float32), RATE)
 # -- end to end on the local engine ----------------------------------------------------------------
 
 
+@pytest.mark.parametrize("protocol", ["ga", "beta"])
 def test_recording_with_pauses_gives_one_item_per_utterance_in_order(
-    client: audiokit.Client, recording: Recording, tmp_path: Path
+    client: audiokit.Client, recording: Recording, tmp_path: Path, protocol: str
 ) -> None:
     path = tmp_path / "talk.wav"
     sf.write(path, recording.samples, RATE, subtype="PCM_16")
-    session = audiokit.live(path, client=client, logprobs=True)
+    session = audiokit.live(path, client=client, logprobs=True, protocol=protocol)
     events = list(session)
 
-    assert events[0].type == "transcription_session.updated"
+    if protocol == "ga":  # the server answered in the protocol it was spoken to
+        assert isinstance(events[0], audiokit.SessionUpdated)
+        confirmed = session.session
+        assert confirmed["type"] == "transcription" and confirmed["include"] == [
+            "item.input_audio_transcription.logprobs"
+        ]
+        assert confirmed["audio"]["input"]["format"] == {"type": "audio/pcm", "rate": RATE}
+        assert confirmed["audio"]["input"]["turn_detection"] == dict(audiokit.SERVER_VAD)
+    else:
+        assert isinstance(events[0], audiokit.TranscriptionSessionUpdated)
+        assert session.session["input_audio_format"] == "pcm16"
     assert session.finished
     committed = by_type(events, "input_audio_buffer.committed")
     started = by_type(events, "input_audio_buffer.speech_started")
@@ -270,7 +286,7 @@ def test_without_turn_detection_the_client_commits_once(
     assert segment.start == 0.0
     assert segment.end == pytest.approx(len(voice) / piper.sample_rate, abs=0.01)
     assert session.transcript.logprobs == ()
-    assert session.session["turn_detection"] is None
+    assert session.session["audio"]["input"]["turn_detection"] is None  # GA: the default
 
 
 async def test_alive_with_an_async_source_on_the_default_local_backend() -> None:
@@ -294,7 +310,7 @@ async def test_alive_with_an_async_source_on_the_default_local_backend() -> None
     assert kinds.count("input_audio_buffer.committed") == 1
     assert session.finished
     assert wer(SENTENCES[2], session.transcript.text) <= MAX_WER
-    assert session.session["turn_detection"]["silence_duration_ms"] == 300
+    assert session.session["audio"]["input"]["turn_detection"]["silence_duration_ms"] == 300
 
 
 # -- settings: refused by the client, or by the server ---------------------------------------------
@@ -337,7 +353,7 @@ def test_server_refuses_an_unknown_model_with_a_clear_error(client: audiokit.Cli
     error = info.value
     assert error.type == "invalid_request_error"
     assert error.code == "invalid_value"
-    assert error.param == "session.input_audio_transcription.model"
+    assert error.param == "session.audio.input.transcription.model"  # the GA name
     assert "no-such-transcriber" in str(error)
     assert error.partial.text == "" and error.partial.segment_list == ()
     assert not session.finished
@@ -588,7 +604,7 @@ def test_close_from_another_thread_ends_the_iteration_quietly(fake: Callable) ->
 
     consumer = threading.Thread(target=consume)
     consumer.start()
-    assert wait_until(lambda: seen == ["transcription_session.updated"])
+    assert wait_until(lambda: seen == ["session.updated"])
     assert wait_until(lambda: len(server.received) > 5)  # audio is flowing
     session.close()
     consumer.join(15)
@@ -608,8 +624,9 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
     return predicate()
 
 
+@pytest.mark.parametrize("protocol", ["ga", "beta"])
 def test_handshake_headers_url_and_the_key_never_logged(
-    fake: Callable, caplog: pytest.LogCaptureFixture
+    fake: Callable, caplog: pytest.LogCaptureFixture, protocol: str
 ) -> None:
     key = "sk-very-secret-key-that-must-not-leak"
 
@@ -627,25 +644,44 @@ def test_handshake_headers_url_and_the_key_never_logged(
         language="English",
         prompt="Names: Zyntriqix.",
         noise_reduction="far_field",
+        protocol=protocol,
     )
     session.until_done()
     ((path, headers),) = server.requests
     assert path == "/v1/realtime?intent=transcription"
     assert headers["Authorization"] == f"Bearer {key}"
-    assert headers["OpenAI-Beta"] == "realtime=v1"
     update = server.received[0]
-    assert update["type"] == "transcription_session.update"
-    assert update["session"] == {
-        "input_audio_format": "pcm16",
-        "input_audio_transcription": {
-            "model": "gpt-4o-mini-transcribe",
-            "language": "en",
-            "prompt": "Names: Zyntriqix.",
-        },
-        "turn_detection": dict(audiokit.SERVER_VAD),
-        "input_audio_noise_reduction": {"type": "far_field"},
-        "include": [],
+    transcription = {
+        "model": "gpt-4o-mini-transcribe",
+        "language": "en",
+        "prompt": "Names: Zyntriqix.",
     }
+    if protocol == "beta":
+        assert headers["OpenAI-Beta"] == "realtime=v1"
+        assert update["type"] == "transcription_session.update"
+        assert update["session"] == {
+            "input_audio_format": "pcm16",
+            "input_audio_transcription": transcription,
+            "turn_detection": dict(audiokit.SERVER_VAD),
+            "input_audio_noise_reduction": {"type": "far_field"},
+            "include": [],
+        }
+    else:
+        assert "OpenAI-Beta" not in headers  # the GA protocol
+        assert update["type"] == "session.update"
+        assert update["session"] == {
+            "type": "transcription",
+            "audio": {
+                "input": {
+                    "format": {"type": "audio/pcm", "rate": RATE},
+                    "transcription": transcription,
+                    "turn_detection": dict(audiokit.SERVER_VAD),
+                    "noise_reduction": {"type": "far_field"},
+                }
+            },
+            "include": [],
+        }
+    assert session.session == update["session"]  # as the server confirmed it
     appends = [m for m in server.received if m["type"] == "input_audio_buffer.append"]
     audio = b"".join(base64.b64decode(m["audio"]) for m in appends)
     assert len(audio) >= 2 * RATE * 2  # 2 s of pcm16 24 kHz, then the closing silence
