@@ -147,6 +147,18 @@ async def test_a_15_mib_append_is_accepted_and_a_larger_one_is_an_error(served: 
     assert "15 MiB" in errors[0]["message"]
 
 
+async def test_a_message_past_the_websocket_limit_closes_with_1009(served: Served) -> None:
+    from websockets.exceptions import ConnectionClosed
+
+    async with connect(served) as ws:
+        await until(ws, "session.created")
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.send(append(bytes(25 * MIB)))  # ~33 MiB of base64: past the 32 MiB limit
+            await until(ws, "session.updated")
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    assert "exceeds limit" in closed.value.rcvd.reason
+
+
 async def test_a_turn_that_never_ends_is_committed_at_the_cap_and_memory_stays_bounded(
     served: Served,
 ) -> None:
