@@ -230,8 +230,9 @@ class Client(
         job = self.transcription_job(audio, model, params, stream=params["stream"], **options)
         if params["stream"]:
             request = self._transcription(job.audio, model, params)
-            items, close = self._http.stream(request)
-            return TranscriptStream(items, request, close)
+            seen: dict[str, str] = {}
+            items, close = self._http.stream(request, headers=seen)
+            return TranscriptStream(items, request, close, engine=seen.get(ENGINE_HEADER))
         return job.run_sync(
             lambda part, part_params: self.send_transcription(part, model, part_params)
         )
@@ -275,8 +276,11 @@ class Client(
             return SpeechPieces(job, send) if stream else job.run_sync(send)
         request = self._speech(text, model, voice, params)
         if stream or request.stream:
-            items, close = self._http.stream(request)
-            speech_stream = SpeechStream(items, request, sse=request.stream, close=close)
+            heard: dict[str, str] = {}
+            items, close = self._http.stream(request, headers=heard)
+            speech_stream = SpeechStream(
+                items, request, sse=request.stream, close=close, engine=heard.get(ENGINE_HEADER)
+            )
             return speech_stream if stream else speech_stream.until_done()
         seen: dict[str, str] = {}
         return self._speech_result(request, self._http.request(request, headers=seen), seen)
@@ -351,8 +355,9 @@ class AsyncClient(
         job = self.transcription_job(audio, model, params, stream=params["stream"], **options)
         if params["stream"]:
             request = self._transcription(job.audio, model, params)
-            items, close = await self._http.stream(request)
-            return AsyncTranscriptStream(items, request, close)
+            seen: dict[str, str] = {}
+            items, close = await self._http.stream(request, headers=seen)
+            return AsyncTranscriptStream(items, request, close, engine=seen.get(ENGINE_HEADER))
         return await job.run_async(
             lambda part, part_params: self.send_transcription(part, model, part_params)
         )
@@ -395,8 +400,11 @@ class AsyncClient(
             return AsyncSpeechPieces(job, send) if stream else await job.run_async(send)
         request = self._speech(text, model, voice, params)
         if stream or request.stream:
-            items, close = await self._http.stream(request)
-            speech_stream = AsyncSpeechStream(items, request, sse=request.stream, close=close)
+            heard: dict[str, str] = {}
+            items, close = await self._http.stream(request, headers=heard)
+            speech_stream = AsyncSpeechStream(
+                items, request, sse=request.stream, close=close, engine=heard.get(ENGINE_HEADER)
+            )
             return speech_stream if stream else await speech_stream.until_done()
         seen: dict[str, str] = {}
         body = await self._http.request(request, headers=seen)

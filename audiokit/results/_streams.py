@@ -162,6 +162,7 @@ class _TranscriptAssembler:
     logprobs: list[TokenLogprob] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
     done: TranscriptTextDone | None = None
+    engine: str | None = None  # what really ran, from the answer's headers
 
     def feed(self, payload: Any) -> TranscriptEvent | None:
         event = parse_transcript_event(payload)
@@ -198,12 +199,15 @@ class _TranscriptAssembler:
             response_format=self.request.response_format or "json",
             params=dict(self.request.params),
             raw={"type": "transcript.text.done", "text": self.text} if done else None,
+            engine=self.engine,
         )
 
 
 class _TranscriptStreamBase:
-    def __init__(self, request: Any, close: Callable[[], Any] | None = None) -> None:
-        self._assembler = _TranscriptAssembler(request, request.params.get("model"))
+    def __init__(
+        self, request: Any, close: Callable[[], Any] | None = None, engine: str | None = None
+    ) -> None:
+        self._assembler = _TranscriptAssembler(request, request.params.get("model"), engine=engine)
         self._close = close
 
     @property
@@ -237,9 +241,14 @@ class TranscriptStream(_TranscriptStreamBase):
     """Iterate for typed events; ``.transcript`` afterwards. Use as a context manager."""
 
     def __init__(
-        self, payloads: Iterator[Any], request: Any, close: Callable[[], Any] | None = None
+        self,
+        payloads: Iterator[Any],
+        request: Any,
+        close: Callable[[], Any] | None = None,
+        *,
+        engine: str | None = None,
     ):
-        super().__init__(request, close)
+        super().__init__(request, close, engine)
         self._payloads = payloads
 
     def __iter__(self) -> Iterator[TranscriptEvent]:
@@ -279,9 +288,14 @@ class AsyncTranscriptStream(_TranscriptStreamBase):
     """``async for`` typed events; ``.transcript`` afterwards."""
 
     def __init__(
-        self, payloads: AsyncIterator[Any], request: Any, close: Callable[[], Any] | None = None
+        self,
+        payloads: AsyncIterator[Any],
+        request: Any,
+        close: Callable[[], Any] | None = None,
+        *,
+        engine: str | None = None,
     ):
-        super().__init__(request, close)
+        super().__init__(request, close, engine)
         self._payloads = payloads
 
     async def __aiter__(self) -> AsyncIterator[TranscriptEvent]:
@@ -323,6 +337,7 @@ class _SpeechAssembler:
     chunks: list[bytes] = field(default_factory=list)
     usage: Usage | None = None
     done: bool = False
+    engine: str | None = None  # what really spoke, from the answer's headers
 
     def feed(self, item: Any) -> SpeechEvent | None:
         if not self.sse:
@@ -353,12 +368,15 @@ class _SpeechAssembler:
             format=self.request.response_format or "mp3",
             params=dict(self.request.params),
             usage=self.usage,
+            engine=self.engine,
         )
 
 
 class _SpeechStreamBase:
-    def __init__(self, request: Any, sse: bool, close: Callable[[], Any] | None) -> None:
-        self._assembler = _SpeechAssembler(request, sse)
+    def __init__(
+        self, request: Any, sse: bool, close: Callable[[], Any] | None, engine: str | None = None
+    ) -> None:
+        self._assembler = _SpeechAssembler(request, sse, engine=engine)
         self._close = close
         self._exhausted = False
 
@@ -390,8 +408,9 @@ class SpeechStream(_SpeechStreamBase):
         *,
         sse: bool,
         close: Callable[[], Any] | None = None,
+        engine: str | None = None,
     ):
-        super().__init__(request, sse, close)
+        super().__init__(request, sse, close, engine)
         self._items = items
 
     def __iter__(self) -> Iterator[SpeechEvent]:
@@ -441,8 +460,9 @@ class AsyncSpeechStream(_SpeechStreamBase):
         *,
         sse: bool,
         close: Callable[[], Any] | None = None,
+        engine: str | None = None,
     ):
-        super().__init__(request, sse, close)
+        super().__init__(request, sse, close, engine)
         self._items = items
 
     async def __aiter__(self) -> AsyncIterator[SpeechEvent]:

@@ -454,9 +454,14 @@ class SyncHTTP(_HTTPBase):
             headers.update(self._redact(dict(response.headers)))
         return self._decode(request, response, self._read(response))
 
-    def stream(self, request: APIRequest) -> tuple[Iterator[Any], Any]:
-        """Items of a streamed answer (SSE payload dicts, or raw audio chunks) and a closer."""
+    def stream(
+        self, request: APIRequest, *, headers: dict[str, str] | None = None
+    ) -> tuple[Iterator[Any], Any]:
+        """Items of a streamed answer (SSE payload dicts, or raw audio chunks) and a closer;
+        ``headers`` (if given) receives the answer's headers, redacted."""
         response = self._send(request)
+        if headers is not None:
+            headers.update(self._redact(dict(response.headers)))
 
         def items() -> Iterator[Any]:
             try:
@@ -558,8 +563,12 @@ class AsyncHTTP(_HTTPBase):
             headers.update(self._redact(dict(response.headers)))
         return self._decode(request, response, await self._read(response))
 
-    async def stream(self, request: APIRequest) -> tuple[AsyncIterator[Any], Any]:
+    async def stream(
+        self, request: APIRequest, *, headers: dict[str, str] | None = None
+    ) -> tuple[AsyncIterator[Any], Any]:
         response = await self._send(request)
+        if headers is not None:
+            headers.update(self._redact(dict(response.headers)))
 
         async def items() -> AsyncIterator[Any]:
             try:

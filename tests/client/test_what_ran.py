@@ -54,6 +54,31 @@ def test_long_text_pieces_keep_the_engine(local):
     assert speech.engine == "Piper en_US-joe-medium"
 
 
+def test_streamed_results_say_what_ran(local, wav):
+    with local.transcribe(wav, stream=True) as stream:
+        for _ in stream:
+            pass
+    assert stream.transcript.engine == "Whisper tiny.en"
+    assert stream.transcript.params["model"] == "gpt-4o-mini-transcribe"
+    speech = local.speak("Hello there.", voice="coral", stream=True)
+    chunks = [event.audio for event in speech if hasattr(event, "audio")]
+    assert chunks and speech.speech.engine == "Piper en_US-joe-medium"
+    sse = local.speak("Hello there.", stream_format="sse", model="gpt-4o-mini-tts")
+    assert sse.engine == "Piper en_US-joe-medium" and sse.data
+
+
+async def test_async_streams_over_http_say_what_ran(server_url, wav):
+    async with audiokit.AsyncClient(
+        base_url=f"{server_url}/v1", api_key="sk-x", max_retries=0
+    ) as client:
+        stream = await client.transcribe(wav, stream=True)
+        t = await stream.until_done()
+        speech = await client.speak("Hi.", voice="ash", stream=True)
+        s = await speech.until_done()
+    assert t.engine == "Whisper tiny.en" and t.text
+    assert s.engine == "Piper en_US-joe-medium" and s.data
+
+
 def test_the_server_says_what_ran_over_http(server_url, wav):
     with audiokit.Client(base_url=f"{server_url}/v1", api_key="sk-x", max_retries=0) as client:
         t = client.transcribe(wav)
