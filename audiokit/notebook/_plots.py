@@ -84,22 +84,6 @@ def plot_confidence(
         low = conf < threshold
     if low.any():
         ax.scatter(x[low], conf[low], color=_LOW_COLOR, s=22, zorder=3, label="below threshold")
-        shown = np.flatnonzero(low)
-        shown = shown[np.argsort(conf[shown], kind="stable")][: max(0, max_labels)]
-        for rank, i in enumerate(sorted(shown.tolist())):
-            ax.annotate(
-                str(labels[i]).strip(),
-                (x[i], conf[i]),
-                # below the point, away from the threshold line; alternate depths so that
-                # neighbours do not collide
-                xytext=(0, -7 - 9 * (rank % 2)),
-                textcoords="offset points",
-                ha="center",
-                va="top",
-                fontsize=8,
-                color=_LOW_COLOR,
-                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
-            )
     ax.set_ylim(-0.2 if low.any() else -0.03, 1.08)
     ax.set_yticks(np.linspace(0.0, 1.0, 6))
     ax.set_xlabel(xlabel)
@@ -108,7 +92,58 @@ def plot_confidence(
     ax.set_title(f"{by.capitalize()} confidence: {n_low} of {n} {by}s below {threshold:g}")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="lower right", fontsize=8, framealpha=0.8)
+    if low.any():
+        shown = np.flatnonzero(low)
+        shown = shown[np.argsort(conf[shown], kind="stable")][: max(0, max_labels)]
+        _label_points(ax, [(str(labels[i]).strip(), x[i], conf[i]) for i in shown])
     return ax
+
+
+# Where a label may sit, in points from its dot: below first (away from the threshold line),
+# then above, then further away. A label that fits none of these is left out.
+_LABEL_OFFSETS_PT = ((0, -7), (0, 7), (0, -17), (0, 17), (0, -27), (0, 27))
+_LABEL_GAP_PX = 2.0  # kept between two labels, so that a final re-layout cannot make them touch
+
+
+def _label_points(ax: Axes, points: list[tuple[str, float, float]]) -> None:
+    """Annotate ``(text, x, y)`` points, most important first, without two labels overlapping.
+
+    Each label tries the offsets in turn and takes the first where its box meets no label already
+    placed (nor the legend) and stays inside the Axes (outside, it would hit the tick labels);
+    labels that find no place are removed. At most ``len(points) * len(_LABEL_OFFSETS_PT)``
+    boxes are measured. ``ax.texts`` keeps the survivors in the order of ``x``.
+    """
+    labels = {
+        i: ax.annotate(
+            text,
+            (x, y),
+            xytext=_LABEL_OFFSETS_PT[0],
+            textcoords="offset points",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color=_LOW_COLOR,
+            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
+        )
+        for i, (text, x, y) in sorted(enumerate(points), key=lambda item: item[1][1])
+    }
+    figure = ax.figure
+    figure.draw_without_rendering()  # settle the layout, so that the boxes measured are final
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    inside = ax.get_window_extent(renderer)
+    legend = ax.get_legend()
+    placed = [legend.get_window_extent(renderer)] if legend is not None else []
+    for i in range(len(points)):
+        label = labels[i]
+        for offset in _LABEL_OFFSETS_PT:
+            label.set_position(offset)
+            box = label.get_window_extent(renderer).padded(_LABEL_GAP_PX)
+            fits = inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1)
+            if fits and not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                break
+        else:
+            label.remove()
 
 
 @provides("plot_confidence_histogram")

@@ -169,3 +169,39 @@ def test_word_probability_is_enough_to_plot() -> None:
     assert [text.get_text() for text in ax.texts] == ["two"]
     np.testing.assert_allclose(data_line(ax).get_xdata(), [0.15, 0.55, 0.95])
     assert ax.get_xlabel() == "time (s)"
+
+
+def one_minute_transcript() -> Transcript:
+    """150 words over 60 s, a third of them unsure, in runs of neighbours (the hard case)."""
+    rng = np.random.default_rng(7)
+    vocabulary = ["niggarding.", "The", "Siobhan", "Aarhus", "quarterly", "a", "Nkechi", "of"]
+    words, pieces = [], []
+    for i in range(150):
+        word = vocabulary[i % len(vocabulary)]
+        unsure = i % 3 != 0 or i % 7 == 0
+        logprob = float(rng.uniform(-3.0, -0.8)) if unsure else -0.02
+        pieces.append(TokenLogprob(("" if i == 0 else " ") + word, logprob))
+        words.append(Word(word, 0.4 * i, 0.4 * i + 0.35))
+    return Transcript(
+        text=" ".join(w.word for w in words), logprobs=tuple(pieces), word_list=tuple(words)
+    )
+
+
+def test_labels_of_a_one_minute_transcript_never_overlap() -> None:
+    t = one_minute_transcript()
+    ax = t.plot_confidence(threshold=0.5)
+    figure = ax.figure
+    figure.savefig(io.BytesIO(), format="png")  # a real render: the layout is final
+    renderer = figure.canvas.get_renderer()
+    boxes = [text.get_window_extent(renderer) for text in ax.texts]
+    assert len(boxes) >= 8  # readable labels, not all of them dropped
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert not any(box.overlaps(legend) for box in boxes)
+    inside = ax.get_window_extent(renderer)
+    assert all(inside.contains(b.x0, b.y0) and inside.contains(b.x1, b.y1) for b in boxes)
+    # the least confident word is always among the labels kept
+    least = min(t.logprobs, key=lambda p: p.logprob).token.strip()
+    assert least in [text.get_text() for text in ax.texts]
