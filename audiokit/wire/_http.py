@@ -175,6 +175,10 @@ class _HTTPBase:
         """``value`` with the key as ``***`` (servers echo it): see ``core.Secret.redact``."""
         return self.settings.api_key.redact(value) if self.settings.api_key else value
 
+    def _keep_headers(self, response: httpx.Response, into: dict[str, str] | None) -> None:
+        if into is not None:  # the caller wants the answer's headers (redacted)
+            into.update(self._redact(dict(response.headers)))
+
     def _request_id(self, response: httpx.Response) -> str | None:
         """The ``x-request-id`` header, redacted (a server may echo the key there too)."""
         return self._redact(response.headers.get("x-request-id"))
@@ -450,18 +454,13 @@ class SyncHTTP(_HTTPBase):
 
     def _answer(self, request: APIRequest, headers: dict[str, str] | None) -> Any:
         response = self._send(request)
-        if headers is not None:
-            headers.update(self._redact(dict(response.headers)))
+        self._keep_headers(response, headers)
         return self._decode(request, response, self._read(response))
 
-    def stream(
-        self, request: APIRequest, *, headers: dict[str, str] | None = None
-    ) -> tuple[Iterator[Any], Any]:
-        """Items of a streamed answer (SSE payload dicts, or raw audio chunks) and a closer;
-        ``headers`` (if given) receives the answer's headers, redacted."""
+    def stream(self, request: APIRequest, headers: dict | None = None) -> tuple[Iterator[Any], Any]:
+        """Items of a streamed answer (SSE payload dicts, or raw audio chunks) and a closer."""
         response = self._send(request)
-        if headers is not None:
-            headers.update(self._redact(dict(response.headers)))
+        self._keep_headers(response, headers)
 
         def items() -> Iterator[Any]:
             try:
@@ -559,16 +558,14 @@ class AsyncHTTP(_HTTPBase):
 
     async def _answer(self, request: APIRequest, headers: dict[str, str] | None) -> Any:
         response = await self._send(request)
-        if headers is not None:
-            headers.update(self._redact(dict(response.headers)))
+        self._keep_headers(response, headers)
         return self._decode(request, response, await self._read(response))
 
     async def stream(
-        self, request: APIRequest, *, headers: dict[str, str] | None = None
+        self, request: APIRequest, headers: dict | None = None
     ) -> tuple[AsyncIterator[Any], Any]:
         response = await self._send(request)
-        if headers is not None:
-            headers.update(self._redact(dict(response.headers)))
+        self._keep_headers(response, headers)
 
         async def items() -> AsyncIterator[Any]:
             try:
