@@ -17,13 +17,13 @@ from ._transcribe import TranscribeWidget
 __all__ = [
     "CHUNK_BYTES",
     "COMPRESS_ABOVE_BYTES",
-    "PlayerWidget",
-    "player",
     "PREVIEW_TEXT",
     "LiveCaptionsWidget",
+    "PlayerWidget",
     "SpeakWidget",
     "TranscribeWidget",
     "live_captions",
+    "player",
     "speaker",
     "transcriber",
 ]

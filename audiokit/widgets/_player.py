@@ -272,7 +272,9 @@ class PlayerWidget(anywidget.AnyWidget):
             f"player ({self.timing} timing, {len(self.change_list)} edits) — run the cell for the "
             "interactive player</div>"
         )
-        return f"<div class='audiokit-player-fallback'>{head}{highlight_html(self.transcript)}</div>"
+        return (
+            f"<div class='audiokit-player-fallback'>{head}{highlight_html(self.transcript)}</div>"
+        )
 
     def __repr__(self) -> str:
         n = len(self.units.get("text", ()))

@@ -188,7 +188,6 @@ function render({ model, el }) {
     }
   }
   if (n === 0) box.append(h("em", {}, "(no words)"));
-  buildSome();
 
   // -- playback and the current word -------------------------------------------------------
   let current = -1; // first unit of the highlighted group
@@ -368,6 +367,7 @@ function render({ model, el }) {
   };
   model.on("change:error", showError);
   showError();
+  buildSome(); // last: it uses everything above
 
   return () => {
     cancelAnimationFrame(frame);
