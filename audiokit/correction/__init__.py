@@ -1,7 +1,7 @@
 """Fixing spellings in transcripts against a vocabulary: a chat model online, fuzzy matching
 offline."""
 
-from ._changes import CHANGE_COLUMNS, Change, Correction, diff_changes
+from ._changes import CHANGE_COLUMNS, Change, Correction, apply_changes, diff_changes
 from ._chat import chat_system_prompt
 from ._correct import acorrect, correct
 from ._fuzzy import fuzzy_changes
@@ -11,6 +11,7 @@ __all__ = [
     "Change",
     "Correction",
     "acorrect",
+    "apply_changes",
     "chat_system_prompt",
     "correct",
     "diff_changes",

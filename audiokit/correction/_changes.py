@@ -23,7 +23,7 @@ from ..results import Transcript
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CHANGE_COLUMNS", "Change", "Correction", "diff_changes"]
+__all__ = ["CHANGE_COLUMNS", "Change", "Correction", "apply_changes", "diff_changes"]
 
 CHANGE_COLUMNS = ["original", "corrected", "position", "end", "score", "method"]
 _TOKEN = re.compile(r"\S+")
@@ -282,3 +282,26 @@ def _corrected_transcript(
         params=params,
         raw=None,
     )
+
+
+def apply_changes(
+    transcript: Transcript, changes: Sequence[Change], *, method: str = "manual"
+) -> Correction:
+    """``transcript`` with ``changes`` (positioned in its text, in order) applied: a Correction.
+
+    For edits made by hand (the transcript player); segments that do not spell out the text get
+    each change by its original words. Without changes the transcript is returned as it is.
+    """
+
+    def relocate(text: str) -> list[Change]:
+        found, at = [], 0
+        for c in changes:
+            hit = text.find(c.original, at) if c.original else -1
+            if hit >= 0:
+                found.append(replace(c, position=hit, end=hit + len(c.original)))
+                at = hit + len(c.original)
+        return found
+
+    note = {"method": method}
+    fixed = _corrected_transcript(transcript, changes, note, relocate) if changes else transcript
+    return Correction(fixed, transcript, tuple(changes), (), method)

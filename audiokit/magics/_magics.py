@@ -164,6 +164,7 @@ class AudiokitMagics(Magics):
     @argument("--chunk-seconds", type=float, help="Target chunk length when splitting.")
     @argument("-o", "--output", metavar="NAME", help="Also store the result in this variable.")
     @argument("--widget", action="store_true", help="Show the transcriber widget instead.")
+    @argument("--player", action="store_true", help="Show the result in the transcript player.")
     @argument(
         "--live",
         action="store_true",
@@ -234,6 +235,8 @@ class AudiokitMagics(Magics):
                 params.pop("sample_rate", None)
                 return self._store(args.output, transcribe_many(sources, **params))
             result = api.transcribe(sources[0], **params)
+            if args.player:  # the player's w.transcript is the reviewed transcript
+                result = self._widgets().player(result, sources[0])
         return self._store(args.output, result)
 
     @plain_help

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from ..analysis import Comparison
     from ..notebook import HighlightedTranscript
+    from ..widgets import PlayerWidget
 
 from ..records import Segment, TokenLogprob, Usage, Word, float_or_none
 from ..text import EXPORTERS, format_subtitles, parse_subtitles, response_body
@@ -252,6 +253,13 @@ class Transcript:
         probability. See :func:`audiokit.notebook._highlight.highlight_html`.
         """
         return view("highlight")(self, threshold)
+
+    def player(self, audio: Any, *, threshold: float = 0.5) -> PlayerWidget:
+        """The recording with this transcript under it, to review and fix (a widget).
+
+        See :func:`audiokit.widgets.player`; needs anywidget. ``w.transcript`` is the result.
+        """
+        return view("player")(self, audio, threshold=threshold)
 
     def compare(self, reference: Transcript | str) -> Comparison:
         """Word alignment and WER of this transcript against ``reference``; see

@@ -16,7 +16,11 @@ speech_html, speech_player    ``audiokit.notebook`` (display)
 highlight                     ``audiokit.notebook`` (confidence HTML)
 plot_confidence, _histogram   ``audiokit.notebook`` (matplotlib)
 table                         ``audiokit.notebook`` (``BatchResult.table()``)
+player                        ``audiokit.widgets`` (loaded on first use)
 ============================  ==========================================
+
+The widgets need anywidget, which ``import audiokit`` must not load: their views are listed in
+``_LOADED_ON_USE`` and their module is imported by name the first time one is asked for.
 """
 
 from __future__ import annotations
@@ -42,7 +46,9 @@ VIEWS = (
     "plot_confidence",
     "plot_confidence_histogram",
     "table",
+    "player",
 )
+_LOADED_ON_USE = {"player": "audiokit.widgets"}
 
 _registry: dict[str, Callable[..., Any]] = {}
 
@@ -61,6 +67,10 @@ def provides(name: str) -> Callable[[F], F]:
 
 def view(name: str) -> Callable[..., Any]:
     """The registered implementation of ``name`` (imported with ``audiokit``)."""
+    if name not in _registry and name in _LOADED_ON_USE:
+        import importlib
+
+        importlib.import_module(_LOADED_ON_USE[name])
     try:
         return _registry[name]
     except KeyError:

@@ -10,15 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from ._live import LiveCaptionsWidget, live_captions
+from ._player import CHUNK_BYTES, COMPRESS_ABOVE_BYTES, PlayerWidget, player
 from ._speak import PREVIEW_TEXT, SpeakWidget
 from ._transcribe import TranscribeWidget
 
 __all__ = [
+    "CHUNK_BYTES",
+    "COMPRESS_ABOVE_BYTES",
     "PREVIEW_TEXT",
     "LiveCaptionsWidget",
+    "PlayerWidget",
     "SpeakWidget",
     "TranscribeWidget",
     "live_captions",
+    "player",
     "speaker",
     "transcriber",
 ]
