@@ -293,6 +293,8 @@ def _read_av(container: Any, sample_rate: int) -> Iterator[np.ndarray]:
 
 def _open_reader(source: str | bytes, sample_rate: int) -> Iterator[np.ndarray]:
     """Open ``source`` now (so errors surface at once); read it lazily, a piece at a time."""
+    if not isinstance(source, str):
+        wav_layout(source)  # a forged WAV header is refused here, before the decoders see it
     sf = _soundfile()
     try:
         handle = sf.SoundFile(source if isinstance(source, str) else io.BytesIO(source))

@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..core import AudioDecodeError
+
 __all__ = ["WavLayout", "wav_layout"]
 
 
@@ -32,6 +34,10 @@ class WavLayout(NamedTuple):
 
 _WAV_DTYPES = {(1, 8): "u1", (1, 16): "<i2", (1, 32): "<i4", (3, 32): "<f4", (3, 64): "<f8"}
 _WAVE_FORMAT_EXTENSIBLE = 0xFFFE
+# What a header may claim before the decoders see it: a forged header (65535 channels, a 4 GHz
+# or 1 Hz rate) otherwise fails deep in FFmpeg, or costs minutes of resampling.
+MAX_WAV_CHANNELS = 64  # 7.1.4 surround is 12; studio multitracks stay well under 64
+WAV_RATES = (1_000, 768_000)  # Hz: telephony's 8 kHz and DXD's 384 kHz fit with room
 
 
 def wav_layout(data: bytes | bytearray | memoryview) -> WavLayout | None:
@@ -39,7 +45,8 @@ def wav_layout(data: bytes | bytearray | memoryview) -> WavLayout | None:
 
     A fast path for the commonest upload (what numpy arrays and recorders produce): probing and
     checking such a file needs no decoder at all. Anything unusual (24-bit, compressed, RF64,
-    odd chunk layouts) returns ``None`` and goes through libsndfile as before.
+    odd chunk layouts) returns ``None`` and goes through libsndfile as before. A header that
+    claims an impossible layout (any format) raises :class:`~audiokit.core.AudioDecodeError`.
     """
     view = memoryview(data)
     if len(view) < 44 or view[:4] != b"RIFF" or view[8:12] != b"WAVE":
@@ -52,6 +59,7 @@ def wav_layout(data: bytes | bytearray | memoryview) -> WavLayout | None:
             if size < 16 or body + size > len(view):
                 return None
             tag, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", view, body)
+            _check_header(channels, rate)
             if tag == _WAVE_FORMAT_EXTENSIBLE and size >= 26:
                 (tag,) = struct.unpack_from("<H", view, body + 24)  # the sub-format's code
             fmt = (_WAV_DTYPES.get((tag, bits)), channels, rate)
@@ -64,3 +72,16 @@ def wav_layout(data: bytes | bytearray | memoryview) -> WavLayout | None:
             return WavLayout(rate, channels, dtype, body, frames)
         pos = body + size + (size & 1)
     return None
+
+
+def _check_header(channels: int, rate: int) -> None:
+    if not 1 <= channels <= MAX_WAV_CHANNELS:
+        raise AudioDecodeError(
+            f"the WAV header claims {channels} channels; a WAV file may have 1 to "
+            f"{MAX_WAV_CHANNELS}"
+        )
+    low, high = WAV_RATES
+    if not low <= rate <= high:
+        raise AudioDecodeError(
+            f"the WAV header claims a sample rate of {rate} Hz; allowed: {low} to {high} Hz"
+        )

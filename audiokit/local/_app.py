@@ -22,6 +22,7 @@ from typing import Any
 
 from ..core import (
     ENGINE_HEADER,
+    AudioDecodeError,
     AudiokitError,
     UnsupportedError,
     ValidationError,
@@ -29,6 +30,7 @@ from ..core import (
 from ..core import SPEECH_SAMPLE_RATE as API_SPEECH_RATE
 from ..records import Segment, TokenLogprob, Usage, Word
 from ..results import Transcript
+from ..text import trim_prompt
 from ..wire import (
     SPEECH_MODELS,
     TRANSCRIPTION_MODELS,
@@ -44,6 +46,7 @@ from ._forms import (
     _float,
     _named,
     _parse_form,
+    _parse_json_body,
     _required,
     _route_template,
 )
@@ -283,7 +286,8 @@ class LocalApp:
         segments = engine.transcribe(
             samples,
             language=language,
-            prompt=params.get("prompt"),
+            # Only the last 224 tokens count (as in the API); the trim keeps the cost bounded.
+            prompt=trim_prompt(params["prompt"]) if params.get("prompt") else None,
             temperature=float(params.get("temperature", 0.0)),
             word_timestamps="word" in granularities,
             task=task,
@@ -310,8 +314,8 @@ class LocalApp:
 
         limit = round(self.max_audio_seconds * WHISPER_RATE)
         blocks, total = [], 0
-        for block in iter_blocks(
-            file, sample_rate=WHISPER_RATE, block_seconds=DECODE_BLOCK_SECONDS
+        for block in _readable(
+            lambda: iter_blocks(file, sample_rate=WHISPER_RATE, block_seconds=DECODE_BLOCK_SECONDS)
         ):
             total += len(block)
             if total > limit:
@@ -337,14 +341,7 @@ class LocalApp:
     # -- text to speech -----------------------------------------------------------------------
 
     def _speech(self, headers: Mapping[str, str], body: bytes) -> LocalResponse:
-        try:
-            data = json.loads(body or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise HTTPProblem(
-                LocalResponse.error(400, "the request body is not valid JSON")
-            ) from None
-        if not isinstance(data, dict):
-            raise HTTPProblem(LocalResponse.error(400, "the request body must be a JSON object"))
+        data = _parse_json_body(body)
         unknown = set(data) - {
             "model",
             "input",
@@ -496,6 +493,16 @@ class _TranscriptBuilder:
         if self.logprobs:
             done["logprobs"] = all_tokens
         yield _sse(done)
+
+
+def _readable(open_blocks: Callable[[], Iterator[Any]]) -> Iterator[Any]:
+    """The blocks, with a decoder's failure (opening or midway) as a 400 naming ``file``."""
+    try:
+        yield from open_blocks()
+    except AudioDecodeError as exc:
+        raise ValidationError(
+            "file", None, "a readable audio file", reason=f"the audio cannot be decoded ({exc})"
+        ) from exc
 
 
 def engine_label(kind: str, engine: Any) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +18,15 @@ from ..core import MAX_UPLOAD_BYTES, AudiokitError, ValidationError
 from ._response import LocalResponse
 
 __all__: list[str] = []
+
+# The API's forms have about thirty fields at most (granularities, speakers, chunking keys): a
+# body with more parts is refused before the multipart parser, whose cost grows with the count
+# (150k empty parts cost over a minute of CPU), ever sees it.
+MAX_FORM_PARTS = 100
+MAX_JSON_DEPTH = 32  # the speech body is flat; 32 levels of nesting is already absurd
+MAX_NUMBER_DIGITS = 100  # a digit string longer than this is no number a parameter takes
+_BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
 
 
 class HTTPProblem(AudiokitError):
@@ -65,6 +76,17 @@ def _parse_form(
                 413, "the upload is over the 25 MB limit", param="file", code="file_too_large"
             )
         )
+    boundary = _BOUNDARY.search(ctype)
+    if boundary is not None:
+        parts = body.count(b"--" + boundary.group(1).strip().encode("latin-1", "replace"))
+        if parts - 1 > MAX_FORM_PARTS:  # the closing delimiter counts once more
+            raise HTTPProblem(
+                LocalResponse.error(
+                    413,
+                    f"the form has {parts - 1} parts; at most {MAX_FORM_PARTS} are allowed",
+                    code="too_many_fields",
+                )
+            )
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         f"Content-Type: {ctype}\r\n\r\n".encode() + body
     )
@@ -80,6 +102,7 @@ def _parse_form(
             file, filename = payload, part.get_filename()
             continue
         value = payload.decode("utf-8", "replace")
+        _check_one_shape(fields, name)
         if name.endswith("[]"):
             fields.setdefault(name[:-2], []).append(value)
         elif "[" in name and name.endswith("]"):
@@ -113,6 +136,75 @@ def _parse_form(
         if isinstance(fields.get(key), str):
             fields[key] = [fields[key]]
     return fields, file, filename
+
+
+def _check_one_shape(fields: Mapping[str, Any], name: str) -> None:
+    """Refuse ``x`` next to ``x[]`` or ``x[key]``: one parameter, two shapes."""
+    base = name[:-2] if name.endswith("[]") else name.split("[", 1)[0]
+    if base not in fields:
+        return
+    plain, shaped = base == name, isinstance(fields[base], (list, dict))
+    if plain == shaped or (name.endswith("[]") and isinstance(fields[base], dict)):
+        raise ValidationError(
+            base,
+            None,
+            f"either '{base}' or '{base}[]' fields, not both",
+            reason=f"the form sends '{base}' in two shapes",
+        )
+
+
+class _HugeNumber(int):
+    """A number with too many digits to convert: a parameter check then refuses it by name."""
+
+    def __new__(cls, digits: str) -> _HugeNumber:
+        value = super().__new__(cls, 0)
+        value.digits = len(digits)
+        return value
+
+    def __repr__(self) -> str:
+        return f"<a number with {self.digits} digits>"
+
+
+def _parse_number(text: str) -> Any:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        return _HugeNumber(text)
+    return int(text)
+
+
+def _parse_json_body(body: bytes) -> dict[str, Any]:
+    """The JSON object of a request body, or an :class:`HTTPProblem` (400) saying what is wrong."""
+
+    def problem(message: str) -> HTTPProblem:
+        return HTTPProblem(LocalResponse.error(400, message, code="invalid_json"))
+
+    try:
+        text = (body or b"null").decode("utf-8")
+    except UnicodeDecodeError:
+        raise problem("the request body is not UTF-8 text") from None
+    depth = _max_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise problem(f"the request body nests JSON more than {MAX_JSON_DEPTH} levels deep")
+    try:
+        data = json.loads(text, parse_int=_parse_number)
+    except (ValueError, RecursionError):
+        raise problem("the request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise problem("the request body must be a JSON object")
+    return data
+
+
+def _max_depth(text: str) -> int:
+    """How deep ``[``/``{`` nest in ``text`` (outside strings), counted up to the limit + 1."""
+    depth = deepest = 0
+    for match in _BRACKET_OR_STRING.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                return deepest
+        else:
+            depth -= 1
+    return deepest
 
 
 def _named(file: bytes, filename: str | None) -> Any:

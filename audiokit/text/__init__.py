@@ -14,6 +14,7 @@ from ._prompting import (
     estimate_prompt_tokens,
     previous_text_prompt,
     prompt_token_source,
+    trim_prompt,
     vocabulary_prompt,
     vocabulary_terms,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "previous_text_prompt",
     "prompt_token_source",
     "response_body",
+    "trim_prompt",
     "vocabulary_prompt",
     "vocabulary_terms",
 ]

@@ -32,11 +32,15 @@ __all__ = [
     "estimate_prompt_tokens",
     "previous_text_prompt",
     "prompt_token_source",
+    "trim_prompt",
     "vocabulary_prompt",
     "vocabulary_terms",
 ]
 
 WHISPER_PROMPT_TOKENS = 224  # whisper-1 reads only the last 224 tokens of a prompt
+# 224 tokens of any real text fit in far fewer characters than this (English averages about
+# 4.5 per token): the tail this long is all that is ever tokenised, whatever the prompt's size.
+PROMPT_TAIL_CHARS = 32 * WHISPER_PROMPT_TOKENS
 _SENTENCE_START = re.compile(r"(?<=[.!?…])[\"')\]]*\s+(?=\S)")
 _ENDS_SENTENCE = re.compile(r"[.!?…]$")
 
@@ -186,6 +190,22 @@ def previous_text_prompt(text: str, max_tokens: int = WHISPER_PROMPT_TOKENS) -> 
             break
         tail = tail.split(None, 1)[1] if " " in tail.strip() else ""
     return tail
+
+
+def trim_prompt(prompt: str, max_tokens: int = WHISPER_PROMPT_TOKENS) -> str:
+    """The last ``max_tokens`` of ``prompt`` (all of it when it fits): what whisper-1 reads.
+
+    The cost is bounded whatever the prompt's length: only its last
+    ``PROMPT_TAIL_CHARS`` characters are tokenised. The offline engine (``audiokit serve``)
+    trims every prompt this way, as the reference says the API reads only the final 224 tokens.
+
+    >>> trim_prompt("word " * 10_000).count("word") <= 224
+    True
+    """
+    tail = prompt[-PROMPT_TAIL_CHARS:]
+    if len(tail) == len(prompt) and count_prompt_tokens(prompt) <= max_tokens:
+        return prompt
+    return previous_text_prompt(tail, max_tokens)
 
 
 def vocabulary_prompt(terms: Sequence[str], prompt: str | None = None) -> str:

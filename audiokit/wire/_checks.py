@@ -44,6 +44,24 @@ def _check_str(param: str, value: Any) -> str:
     return value
 
 
+def _check_text(param: str, text: str) -> str:
+    """Refuse what no speech can be made of and UTF-8 cannot carry: NUL, lone surrogates."""
+    if "\x00" in text:
+        raise ValidationError(
+            param, text, "text without NUL characters", reason=f"NUL at {text.index(chr(0))}"
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError(
+            param,
+            text,
+            "text that is valid Unicode",
+            reason=f"it holds a lone surrogate ({text[exc.start]!a}) at {exc.start}",
+        ) from None
+    return text
+
+
 def _check_bool(param: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise InvalidTypeError(param, value, "True or False")
@@ -210,9 +228,12 @@ def _check_voice(voice: Any, caps: Any) -> str | dict[str, str]:
 def _warn_long_whisper_prompt(prompt: str, *, vocabulary: bool = False) -> None:
     from ..text import count_prompt_tokens, prompt_token_source
 
-    tokens = count_prompt_tokens(prompt)
+    tail = prompt[-32 * MAX_PROMPT_TOKENS_WHISPER :]  # bounded cost for a prompt of any size
+    tokens = count_prompt_tokens(tail)
     if tokens > MAX_PROMPT_TOKENS_WHISPER:
         counted = f"{tokens}" if prompt_token_source() == "gpt2" else f"about {tokens}"
+        if len(tail) < len(prompt):
+            counted = f"more than {tokens}"
         lost = (
             "; the vocabulary list comes first, so (part of) it is lost: shorten the list or "
             "the prompt"

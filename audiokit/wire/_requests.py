@@ -41,6 +41,7 @@ from ._checks import (
     _check_model,
     _check_range,
     _check_str,
+    _check_text,
     _check_voice,
     _chunking_fields,
     _each_language,
@@ -300,6 +301,7 @@ def speech_request(
         raise InvalidTypeError("input", text, "a string of text to speak")
     if not text.strip():
         raise ValidationError("input", text, "non-empty text", reason="there is nothing to say")
+    _check_text("input", text)
     if max_chars is not None and len(text) > max_chars:
         raise ValidationError(
             "input",
@@ -311,6 +313,7 @@ def speech_request(
     body: dict[str, Any] = {"model": model, "input": text, "voice": _check_voice(voice, caps)}
     if instructions is not None:
         _check_str("instructions", instructions)
+        _check_text("instructions", instructions)
         if caps.known and not caps.instructions:
             raise UnsupportedError(
                 "instructions",
