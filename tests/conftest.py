@@ -594,3 +594,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Run the browser tests last: Playwright's sync API keeps an event loop running in the main
     thread for the rest of the session, which would break every later ``asyncio.run``."""
     items.sort(key=lambda item: "/browser/" in item.nodeid.replace("\\", "/"))
+
+
+def run_in_ipython(
+    cell: str, base_url: str, *, setup: str = "", api_key: str = "sk-test-ipython-0000"
+) -> None:
+    """Run ``cell`` in a fresh process's IPython with the default client on ``base_url``.
+
+    A subprocess, because IPython's test shell can be started once per process and the magics'
+    own tests start it.
+    """
+    code = "\n".join([
+        "import audiokit",
+        "from IPython.testing.globalipapp import start_ipython",
+        "ip = start_ipython()",
+        "ip.run_line_magic('load_ext', 'audiokit')",
+        f"audiokit.configure(api_key={api_key!r}, base_url={base_url!r},",
+        "                    backend='api', max_retries=0)",
+        setup,
+        f"result = ip.run_cell({cell!r})",
+        "assert result.error_before_exec is None and result.error_in_exec is None, result",
+    ])  # fmt: skip
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=180)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]

@@ -12,15 +12,21 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import warnings
 from collections.abc import Callable
 from datetime import datetime, timezone
 
 import httpx
 import pytest
-from conftest import FaultServer, Recorder, Reply, encode_audio, multipart_fields, multipart_parts
+from conftest import (
+    FaultServer,
+    Recorder,
+    Reply,
+    encode_audio,
+    multipart_fields,
+    multipart_parts,
+    run_in_ipython,
+)
 
 import audiokit
 from audiokit.client import MAX_VOICE_AUDIO_BYTES, check_language_tag
@@ -581,26 +587,6 @@ def test_offline_speech_with_a_custom_voice_id_is_refused() -> None:
 
 
 # -- %%speak with a custom voice (the magics are another module's; this checks the wire) ---------
-
-
-def run_in_ipython(cell: str, base_url: str, *, setup: str = "") -> None:
-    """Run ``cell`` in a fresh process's IPython with the default client on ``base_url``.
-
-    A subprocess, because IPython's test shell can be started once per process and the magics'
-    own tests start it.
-    """
-    code = "\n".join([
-        "import audiokit",
-        "from IPython.testing.globalipapp import start_ipython",
-        "ip = start_ipython()",
-        "ip.run_line_magic('load_ext', 'audiokit')",
-        f"audiokit.configure(api_key={KEY!r}, base_url={base_url!r}, backend='api', max_retries=0)",
-        setup,
-        f"result = ip.run_cell({cell!r})",
-        "assert result.error_before_exec is None and result.error_in_exec is None, result",
-    ])  # fmt: skip
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=180)
-    assert done.returncode == 0, done.stderr.decode()[-2000:]
 
 
 def test_speak_magic_sends_a_custom_voice_id(fault_server: FaultServer) -> None:

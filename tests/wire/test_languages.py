@@ -165,7 +165,7 @@ def test_voice_consents_take_names_too(
 
 
 def test_the_transcribe_magic_sends_the_code(fault_server: FaultServer, tmp_path: Path) -> None:
-    from test_voices import run_in_ipython
+    from conftest import run_in_ipython
 
     path = tmp_path / "clip.wav"
     path.write_bytes(encode_audio("wav", 1.0))
