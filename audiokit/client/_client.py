@@ -230,6 +230,11 @@ class Client(
         job = self.transcription_job(audio, model, params, stream=params["stream"], **options)
         if params["stream"]:
             request = self._transcription(job.audio, model, params)
+            if not request.stream:  # whisper-1 ignores stream=True: the answer comes whole
+                seen: dict[str, str] = {}
+                body = self._http.request(request, headers=seen)
+                whole = self._transcript(request, body, "transcribe", seen)
+                return TranscriptStream.of_transcript(whole, request)
             items, close = self._http.stream(request)
             return TranscriptStream(items, request, close)
         return job.run_sync(
@@ -351,6 +356,11 @@ class AsyncClient(
         job = self.transcription_job(audio, model, params, stream=params["stream"], **options)
         if params["stream"]:
             request = self._transcription(job.audio, model, params)
+            if not request.stream:  # whisper-1 ignores stream=True: the answer comes whole
+                seen: dict[str, str] = {}
+                body = await self._http.request(request, headers=seen)
+                whole = self._transcript(request, body, "transcribe", seen)
+                return AsyncTranscriptStream.of_transcript(whole, request)
             items, close = await self._http.stream(request)
             return AsyncTranscriptStream(items, request, close)
         return await job.run_async(
