@@ -26,6 +26,7 @@ Nothing here imports faster-whisper, piper or onnxruntime until a model is first
 
 from ._app import LocalApp, engine_label
 from ._auth import bearer_token, key_matches
+from ._models import ModelNames
 from ._piper import PiperEngine
 from ._realtime import RealtimeService
 from ._realtime_session import (
@@ -58,6 +59,7 @@ __all__ = [
     "LocalTranscription",
     "LocalTransport",
     "LocalWord",
+    "ModelNames",
     "PiperEngine",
     "RealtimeService",
     "SessionError",
