@@ -114,6 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="refuse transcriptions of longer audio (default: $AUDIOKIT_MAX_AUDIO_SECONDS, "
         "else 1500)",
     )
+    serve.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also accept this model name, as an alias of the offline engine (repeatable; "
+        "default: only the API's names — any other is answered 404 model_not_found)",
+    )
     return parser
 
 
@@ -182,6 +190,7 @@ def _serve(args: argparse.Namespace) -> int:
         whisper_model=args.whisper_model,
         piper_voice=args.piper_voice,
         max_audio_seconds=args.max_audio_seconds,
+        models=args.model,
     )
     return 0
 

@@ -230,7 +230,12 @@ class Client(
         job = self.transcription_job(audio, model, params, stream=params["stream"], **options)
         if params["stream"]:
             request = self._transcription(job.audio, model, params)
-            seen: dict[str, str] = {}
+            if not request.stream:  # whisper-1 ignores stream=True: the answer comes whole
+                seen: dict[str, str] = {}
+                body = self._http.request(request, headers=seen)
+                whole = self._transcript(request, body, "transcribe", seen)
+                return TranscriptStream.of_transcript(whole, request)
+            seen = {}
             items, close = self._http.stream(request, headers=seen)
             return TranscriptStream(items, request, close, engine=seen.get(ENGINE_HEADER))
         return job.run_sync(
@@ -355,7 +360,12 @@ class AsyncClient(
         job = self.transcription_job(audio, model, params, stream=params["stream"], **options)
         if params["stream"]:
             request = self._transcription(job.audio, model, params)
-            seen: dict[str, str] = {}
+            if not request.stream:  # whisper-1 ignores stream=True: the answer comes whole
+                seen: dict[str, str] = {}
+                body = await self._http.request(request, headers=seen)
+                whole = self._transcript(request, body, "transcribe", seen)
+                return AsyncTranscriptStream.of_transcript(whole, request)
+            seen = {}
             items, close = await self._http.stream(request, headers=seen)
             return AsyncTranscriptStream(items, request, close, engine=seen.get(ENGINE_HEADER))
         return await job.run_async(

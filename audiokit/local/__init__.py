@@ -26,6 +26,7 @@ Nothing here imports faster-whisper, piper or onnxruntime until a model is first
 
 from ._app import LocalApp, engine_label
 from ._auth import bearer_token, key_matches
+from ._model_names import ModelNames
 from ._models import WHISPER_MODEL_NAMES, named_model_path, whisper_base_path
 from ._piper import PiperEngine
 from ._realtime import REALTIME_MAX_MESSAGE_BYTES, RealtimeService
@@ -62,6 +63,7 @@ __all__ = [
     "LocalTranscription",
     "LocalTransport",
     "LocalWord",
+    "ModelNames",
     "PiperEngine",
     "RealtimeService",
     "SessionError",

@@ -16,7 +16,7 @@ import logging
 import math
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +32,13 @@ from ..records import Segment, TokenLogprob, Usage, Word
 from ..results import Transcript
 from ..text import trim_prompt
 from ..wire import (
-    SPEECH_MODELS,
-    TRANSCRIPTION_MODELS,
     speech_request,
     transcription_capabilities,
     transcription_request,
     translation_request,
 )
 from ._auth import bearer_token, key_matches
+from ._deltas import ExactText, text_token_limit
 from ._forms import (
     HTTPProblem,
     _bool,
@@ -50,6 +49,7 @@ from ._forms import (
     _required,
     _route_template,
 )
+from ._model_names import ModelNames
 from ._response import LocalResponse
 from ._voices import custom_voice_routes
 
@@ -68,6 +68,7 @@ MAX_AUDIO_ENV = "AUDIOKIT_MAX_AUDIO_SECONDS"
 DEFAULT_MAX_AUDIO_SECONDS = 1500.0
 DECODE_BLOCK_SECONDS = 30.0  # decoded a block at a time, so the cap is checked as it goes
 WHISPER_ROUTES = ("/audio/transcriptions", "/audio/translations")
+CONCATENATING = ("pcm", "mp3")  # raw PCM and MP3 frames stay valid when concatenated
 
 
 class Cancelled(AudiokitError):
@@ -101,6 +102,9 @@ class LocalApp:
         The most audio one transcription or translation may hold; longer audio is refused
         (400, ``code: audio_too_long``) while it is decoded, a block at a time. Default:
         ``$AUDIOKIT_MAX_AUDIO_SECONDS``, else 1500 (25 minutes).
+    models
+        Model names to accept besides the API's (``audiokit serve --model NAME``), each an
+        alias of the offline engine; any other name is answered 404 ``model_not_found``.
     """
 
     def __init__(
@@ -110,14 +114,17 @@ class LocalApp:
         *,
         api_key: str | None = None,
         max_audio_seconds: float | None = None,
+        models: Iterable[str] = (),
     ):
         self._whisper = whisper
         self._piper = piper
         self._api_key = api_key
         self.max_audio_seconds = _max_audio_seconds(max_audio_seconds)
-        self._call = threading.local()  # per request: the caller's "has it gone?" check
+        self.models = ModelNames(models)
+        self._call = threading.local()  # per request: the caller's "has it gone?", the path
         self._routes: dict[tuple[str, str], Callable[[Mapping[str, str], bytes], LocalResponse]] = {
-            ("GET", "/models"): self._models,
+            ("GET", "/models"): self.models.list_route,
+            ("GET", "/models/{model}"): self._model,
             ("POST", "/audio/transcriptions"): self._transcriptions,
             ("POST", "/audio/translations"): self._translations,
             ("POST", "/audio/speech"): self._speech,
@@ -175,7 +182,8 @@ class LocalApp:
         headers = {k.lower(): v for k, v in headers.items()}
         route_path = path.split("?", 1)[0]
         route_path = route_path[3:] if route_path.startswith("/v1/") else route_path
-        route_path = _route_template(route_path.rstrip("/"), self._routes)
+        self._call.path = route_path.rstrip("/")
+        route_path = _route_template(self._call.path, self._routes)
         route = self._routes.get((method.upper(), route_path))
         if route is None:
             known = any(p == route_path for _, p in self._routes)
@@ -221,12 +229,10 @@ class LocalApp:
             response.headers[ENGINE_HEADER] = engine_label("Piper", self.piper)
         return response
 
-    def _models(self, headers: Mapping[str, str], body: bytes) -> LocalResponse:
-        names = list(TRANSCRIPTION_MODELS) + list(SPEECH_MODELS)
-        data = [
-            {"id": n, "object": "model", "created": 0, "owned_by": "audiokit-local"} for n in names
-        ]
-        return LocalResponse.json({"object": "list", "data": data})
+    def _model(self, headers: Mapping[str, str], body: bytes) -> LocalResponse:
+        from urllib.parse import unquote
+
+        return self.models.retrieve_route(unquote(self._call.path.rsplit("/", 1)[1]))
 
     # -- speech to text -----------------------------------------------------------------------
 
@@ -234,9 +240,11 @@ class LocalApp:
         fields, file, filename = _parse_form(headers, body)
         names = fields.pop("known_speaker_names", None)
         refs = fields.pop("known_speaker_references", None)
+        model = _required(fields, "model")
+        self.models.check(model, "transcription")
         request = transcription_request(
             _named(file, filename),
-            model=_required(fields, "model"),
+            model=model,
             language=fields.get("language"),
             prompt=fields.get("prompt"),
             response_format=fields.get("response_format", "json"),
@@ -248,7 +256,9 @@ class LocalApp:
             known_speaker_references=refs,
             languages=fields.get("languages"),
             keywords=fields.get("keywords"),
-            stream=_bool(fields, "stream"),
+            # whisper-1 ignores stream=true (the reference's own example sends it): the
+            # answer comes whole, with no warning in the server's log
+            stream=_bool(fields, "stream") and transcription_capabilities(model).stream,
         )
         fmt = request.response_format or "json"
         if fmt == "diarized_json" or names:
@@ -263,9 +273,11 @@ class LocalApp:
 
     def _translations(self, headers: Mapping[str, str], body: bytes) -> LocalResponse:
         fields, file, filename = _parse_form(headers, body)
+        model = _required(fields, "model")
+        self.models.check(model, "transcription")
         request = translation_request(
             _named(file, filename),
-            model=_required(fields, "model"),
+            model=model,
             prompt=fields.get("prompt"),
             response_format=fields.get("response_format", "json"),
             temperature=_float(fields, "temperature"),
@@ -293,7 +305,9 @@ class LocalApp:
             task=task,
             logprobs=want_logprobs or request.stream,
         )
-        builder = _TranscriptBuilder(request, duration, task, want_logprobs)
+        builder = _TranscriptBuilder(
+            request, duration, task, want_logprobs, text_token_limit(engine)
+        )
         if request.stream:
             return LocalResponse(
                 200,
@@ -360,6 +374,8 @@ class LocalApp:
             )
         for name in ("model", "input", "voice"):
             _required(data, name)
+        if isinstance(data["model"], str):
+            self.models.check(data["model"], "speech")
         request = speech_request(
             data["input"],
             model=data["model"],
@@ -390,6 +406,11 @@ class LocalApp:
         from ..audio import encode
         from ..results import MIME_TYPES
 
+        if fmt == "pcm":  # sent piece by piece as each is synthesised (an MP3 file's one
+            # header must count every frame, so MP3 is sent whole, and piece by piece in SSE)
+            return LocalResponse(
+                200, {"content-type": MIME_TYPES[fmt]}, self._speech_pieces(text, fmt, speed)
+            )
         audio = encode(self._synthesize(text, speed), API_SPEECH_RATE, fmt)
         return LocalResponse(200, {"content-type": MIME_TYPES[fmt]}, audio)
 
@@ -399,19 +420,22 @@ class LocalApp:
         samples = self.piper.synthesize(text, speed=speed)
         return resample(samples, self.piper.sample_rate, API_SPEECH_RATE)
 
+    def _speech_pieces(self, text: str, fmt: str, speed: float) -> Iterator[bytes]:
+        """The audio of each engine piece (a sentence or a bounded part of one), encoded as it
+        is synthesised: the first arrives before the rest of the text is spoken, and memory
+        stays that of one piece whatever the text's length or punctuation."""
+        from ..audio import encode, resample
+
+        rate = self.piper.sample_rate
+        pieces = self.piper.stream(text, speed=speed)  # checks the text before any byte is sent
+        return (encode(resample(s, rate, API_SPEECH_RATE), API_SPEECH_RATE, fmt) for s in pieces)
+
     def _speech_sse(self, text: str, fmt: str, speed: float) -> Iterator[bytes]:
-        """SSE ``speech.audio.delta`` events; sentence by sentence where the format concatenates."""
+        """SSE ``speech.audio.delta`` events; piece by piece where the format concatenates."""
         from ..audio import encode
 
-        if fmt in ("pcm", "mp3"):  # raw PCM and MP3 frames stay valid when concatenated
-            from ..audio import resample
-
-            # One event per engine piece (a sentence or a bounded part of one): memory stays
-            # that of one piece, whatever the text's length or punctuation.
-            pieces = (
-                encode(resample(s, self.piper.sample_rate, API_SPEECH_RATE), API_SPEECH_RATE, fmt)
-                for s in self.piper.stream(text, speed=speed)
-            )
+        if fmt in CONCATENATING:
+            pieces = self._speech_pieces(text, fmt, speed)
         else:
             audio = encode(self._synthesize(text, speed), API_SPEECH_RATE, fmt)
             pieces = (audio[i : i + 32_768] for i in range(0, len(audio), 32_768))
@@ -424,15 +448,36 @@ class LocalApp:
 class _TranscriptBuilder:
     """Turns the engine's segments into a Transcript, or into SSE events as they arrive."""
 
-    def __init__(self, request: Any, duration: float, task: str, logprobs: bool) -> None:
+    def __init__(
+        self, request: Any, duration: float, task: str, logprobs: bool, text_below: int
+    ) -> None:
         self.request = request
         self.duration = duration
         self.task = task
         self.logprobs = logprobs
+        self.text_below = text_below  # token ids below it are text, not specials/timestamps
+
+    def usage(self, output_tokens: int) -> Usage:
+        """The API's usage shape for the model: seconds for whisper-1 (and aliases of the
+        engine), tokens for the gpt-4o models. Offline nothing is billed, so the input counts
+        0 tokens; the output is the number of tokens the local Whisper decoded."""
+        model = self.request.params.get("model", "")
+        caps = transcription_capabilities(model)
+        if not caps.known or caps.timestamp_granularities:  # whisper-1, or an alias
+            return Usage(type="duration", seconds=math.ceil(self.duration))
+        return Usage(
+            type="tokens",
+            input_tokens=0,
+            output_tokens=output_tokens,
+            total_tokens=output_tokens,
+            input_text_tokens=0,
+            input_audio_tokens=0,
+        )
 
     def build(self, segments: Any) -> Transcript:
-        seg_records, words, tokens = [], [], []
+        seg_records, words, tokens, decoded = [], [], [], 0
         for seg in segments:
+            decoded += sum(1 for t in seg.tokens if t < self.text_below)
             seg_records.append(
                 Segment(
                     id=seg.id,
@@ -453,7 +498,6 @@ class _TranscriptBuilder:
             if self.logprobs:
                 tokens += [_token(t) for t in seg.token_logprobs or ()]
         params = self.request.params
-        caps = transcription_capabilities(params.get("model", ""))
         granularities = params.get("timestamp_granularities") or ["segment"]
         language = params.get("language") or "en"
         return Transcript(
@@ -463,35 +507,40 @@ class _TranscriptBuilder:
             segment_list=tuple(seg_records) if "segment" in granularities else (),
             word_list=tuple(words) if "word" in granularities else (),
             logprobs=tuple(tokens),
-            usage=Usage(type="duration", seconds=math.ceil(self.duration)) if caps.known else None,
+            usage=self.usage(decoded),
             model=params.get("model"),
             task=self.task,
             response_format=self.request.response_format or "json",
         )
 
     def sse(self, segments: Any) -> Iterator[bytes]:
-        texts: list[str] = []
+        """``transcript.text.delta`` events token by token as each window is decoded, then
+        ``transcript.text.done``: the deltas join to exactly the done text (and to the text
+        of the same request unstreamed); with logprobs each delta carries its token."""
+        text = ExactText()
         all_tokens: list[dict[str, Any]] = []
+        decoded = 0
         for seg in segments:
-            if self.logprobs and seg.token_logprobs:
-                for t in seg.token_logprobs:
-                    token = _token(t).to_dict()
-                    texts.append(token["token"])
+            if not seg.token_logprobs:  # no per-token record: the segment's text at once
+                decoded += sum(1 for t in seg.tokens if t < self.text_below)
+                delta = text.add(seg.text.encode())
+                if delta:
+                    yield _sse({"type": "transcript.text.delta", "delta": delta})
+                continue
+            for t in seg.token_logprobs:
+                token = _token(t).to_dict()
+                decoded += 1
+                delta = text.add(bytes(token["bytes"]))
+                if self.logprobs:  # every token is reported, even one adding no text yet
                     all_tokens.append(token)
-                    yield _sse(
-                        {
-                            "type": "transcript.text.delta",
-                            "delta": token["token"],
-                            "logprobs": [token],
-                        }
-                    )
-            else:
-                delta = seg.text if texts else seg.text.lstrip()
-                texts.append(delta)
-                yield _sse({"type": "transcript.text.delta", "delta": delta})
-        done: dict[str, Any] = {"type": "transcript.text.done", "text": "".join(texts).strip()}
+                    event = {"type": "transcript.text.delta", "delta": delta, "logprobs": [token]}
+                    yield _sse(event)
+                elif delta:
+                    yield _sse({"type": "transcript.text.delta", "delta": delta})
+        done: dict[str, Any] = {"type": "transcript.text.done", "text": text.value}
         if self.logprobs:
             done["logprobs"] = all_tokens
+        done["usage"] = self.usage(decoded).to_dict()
         yield _sse(done)
 
 

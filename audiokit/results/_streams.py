@@ -163,9 +163,12 @@ class _TranscriptAssembler:
     segments: list[Segment] = field(default_factory=list)
     done: TranscriptTextDone | None = None
     engine: str | None = None  # what really ran, from the answer's headers
+    whole: Transcript | None = None  # an answer that came whole (whisper-1 ignores stream)
 
     def feed(self, payload: Any) -> TranscriptEvent | None:
-        event = parse_transcript_event(payload)
+        event = (
+            payload if isinstance(payload, TranscriptTextDone) else parse_transcript_event(payload)
+        )
         if isinstance(event, TranscriptTextDelta):
             self.deltas.append(event.delta)
             self.logprobs.extend(event.logprobs)
@@ -188,6 +191,8 @@ class _TranscriptAssembler:
         return self.done.text if self.done else "".join(self.deltas)
 
     def transcript(self) -> Transcript:
+        if self.whole is not None:
+            return self.whole
         done = self.done
         logprobs = done.logprobs if done and done.logprobs else tuple(self.logprobs)
         return Transcript(
@@ -209,6 +214,18 @@ class _TranscriptStreamBase:
     ) -> None:
         self._assembler = _TranscriptAssembler(request, request.params.get("model"), engine=engine)
         self._close = close
+
+    @classmethod
+    def of_transcript(cls, transcript: Transcript, request: Any) -> Any:
+        """A finished answer as a stream of its one ``transcript.text.done`` event, for a
+        model that ignores ``stream=True`` (whisper-1): ``.transcript`` is the whole result
+        (segments, words and all), as the request's ``response_format`` gave it."""
+        done = TranscriptTextDone(
+            text=transcript.text, logprobs=transcript.logprobs, usage=transcript.usage
+        )
+        stream = cls(_one(done) if cls is AsyncTranscriptStream else iter([done]), request)
+        stream._assembler.whole = transcript
+        return stream
 
     @property
     def text(self) -> str:
@@ -328,6 +345,10 @@ class AsyncTranscriptStream(_TranscriptStreamBase):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+async def _one(item: Any) -> AsyncIterator[Any]:
+    yield item
 
 
 @dataclass

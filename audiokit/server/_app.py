@@ -14,6 +14,7 @@ import functools
 import ipaddress
 import logging
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from ._body import UPLOAD_BODY_BYTES, body_cap, read_body
@@ -124,12 +125,15 @@ def serve(
     whisper_model: str | None = None,
     piper_voice: str | None = None,
     max_audio_seconds: float | None = None,
+    models: Sequence[str] = (),
     log_level: str = "info",
 ) -> None:
     """Run the server in the foreground until interrupted.
 
     ``max_audio_seconds``: the most audio one transcription may hold (default
     ``$AUDIOKIT_MAX_AUDIO_SECONDS``, else 1500); longer audio is refused while it decodes.
+    ``models``: names to accept besides the API's, each an alias of the offline engine
+    (``--model NAME``); any other is answered 404 ``model_not_found``.
     """
     import uvicorn
 
@@ -148,7 +152,10 @@ def serve(
         from ..local import PiperEngine
 
         piper = PiperEngine(piper_voice)
-    app = create_app(LocalApp(whisper, piper, api_key=api_key, max_audio_seconds=max_audio_seconds))
+    local = LocalApp(
+        whisper, piper, api_key=api_key, max_audio_seconds=max_audio_seconds, models=models
+    )
+    app = create_app(local)
     from ._realtime_ws import WS_MAX_MESSAGE_BYTES
 
     uvicorn.run(

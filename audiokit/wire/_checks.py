@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import math
+import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -31,11 +32,42 @@ from ._languages import normalize_language
 __all__: list[str] = []  # helpers of ._requests only: nothing here is the package's API
 
 VAD_KEYS = {"type", "prefix_padding_ms", "silence_duration_ms", "threshold"}
+_PACKAGE_DIR = __file__.rsplit("/wire/", 1)[0]  # frames under it are audiokit's, not the caller's
+_stream_warned = False  # the whisper-1 stream warning is given once per process
 
 
 def _check_model(model: Any) -> None:
     if not isinstance(model, str) or not model.strip():
         raise InvalidTypeError("model", model, "a model name such as 'gpt-4o-mini-transcribe'")
+
+
+def _check_stream(stream: Any, caps: Any) -> bool:
+    """Whether the request streams. The reference: streaming "is not supported for the
+    whisper-1 model and will be ignored" — so it is ignored (the answer comes whole, and the
+    client hands it over as a stream of its final event), with a warning once per process."""
+    global _stream_warned
+    stream = _check_bool("stream", stream)
+    if not stream or caps.stream:
+        return stream
+    if not _stream_warned:
+        _stream_warned = True
+        warnings.warn(
+            f"stream=True is ignored for {caps.model} (it does not stream): the transcript "
+            "comes whole, as a stream of one transcript.text.done event; use "
+            "gpt-4o-mini-transcribe or gpt-4o-transcribe to get text as it is produced",
+            UserWarning,
+            stacklevel=_caller_level(),
+        )
+    return False
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside audiokit: a warning names the user's line,
+    whichever entry point (client, shortcut, magic, widget) they came through."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _check_str(param: str, value: Any) -> str:

@@ -36,11 +36,11 @@ from ._capabilities import (
     transcription_capabilities,
 )
 from ._checks import (
-    _check_bool,
     _check_choice,
     _check_model,
     _check_range,
     _check_str,
+    _check_stream,
     _check_text,
     _check_voice,
     _chunking_fields,
@@ -162,14 +162,7 @@ def transcription_request(
             raise ValidationError(
                 "timestamp_granularities", granularities, "only with response_format='verbose_json'"
             )
-    stream = _check_bool("stream", stream)
-    if stream and not caps.stream:
-        raise UnsupportedError(
-            "stream",
-            stream,
-            "gpt-4o-transcribe, gpt-4o-mini-transcribe, gpt-4o-transcribe-diarize",
-            reason=f"{model} cannot stream",
-        )
+    stream = _check_stream(stream, caps)  # whisper-1 ignores it, as the API does
     if prompt is not None:
         _check_str("prompt", prompt)
         if not caps.prompt:

@@ -84,8 +84,8 @@ def test_transcriber_options_follow_model_capabilities():
 
 
 def test_what_the_model_cannot_do_is_reported_by_the_library(client, sentence_wav):
-    w = TranscribeWidget(client=client, model="whisper-1", stream=True, audio=sentence_wav)
-    assert w.stream  # kept as asked (e.g. by %transcribe --widget --stream)
+    w = TranscribeWidget(client=client, model="whisper-1", logprobs=True, audio=sentence_wav)
+    assert w.logprobs  # kept as asked (e.g. by %transcribe --widget --logprobs)
     with pytest.raises(audiokit.ValidationError) as raised:
         wait(w.run())
     assert w.error == str(raised.value)

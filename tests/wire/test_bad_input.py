@@ -165,8 +165,6 @@ CASES = [
     Case("granularities-mixed-types", T, "timestamp_granularities", InvalidTypeError,
          kwargs={"model": "whisper-1", "response_format": "verbose_json",
                  "timestamp_granularities": ["word", 1]}),
-    Case("stream-whisper", T, "stream", UnsupportedError,
-         kwargs={"model": "whisper-1", "stream": True}),
     Case("stream-not-bool", T, "stream", InvalidTypeError, kwargs={"stream": "yes"}),
     Case("prompt-diarize", T, "prompt", UnsupportedError, kwargs={**DIARIZE, "prompt": "Hi"}),
     Case("prompt-int", T, "prompt", InvalidTypeError, kwargs={"prompt": 42}),
