@@ -43,7 +43,7 @@ def test_segment_times_and_no_times_are_said(speech):
     w = plain.player(speech)
     assert w.timing == "approximate" and all(w.units["approx"])
     assert w.units["start"] == sorted(w.units["start"])
-    assert w.units["end"][-1] <= w.duration + 1e-6
+    assert w.units["end"][-1] <= w.duration + 0.0005  # times are sent to the millisecond
 
 
 def test_doubtful_spans_are_the_low_confidence_spans_least_sure_first(speech):
