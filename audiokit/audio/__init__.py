@@ -8,6 +8,7 @@ from ._encode import ENCODE_FORMATS, encode
 from ._inputs import AudioFile, AudioInput, is_array, sniff_format, to_audio_file
 from ._pauses import FRAME_SECONDS, Pause, choose_cut, energy_db, find_pauses
 from ._resample import resample, stream_resampler
+from ._tempo import change_tempo
 from ._wav import WavLayout, wav_layout
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "Pause",
     "WavLayout",
     "as_float32",
+    "change_tempo",
     "check_audio",
     "choose_cut",
     "decode",

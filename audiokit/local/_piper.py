@@ -30,16 +30,16 @@ from typing import Any
 
 import numpy as np
 
+from ..audio import change_tempo
 from ..core import InvalidTypeError, ValidationError
 
 __all__ = ["PiperEngine"]
 
 VOICE_ENV = "AUDIOKIT_PIPER_VOICE"
 MIN_SPEED, MAX_SPEED = 0.25, 4.0  # the API's speed range
-# Phonemes per inference at speed 1 (about 8 s of audio, ~150 MB): bounds the peak memory of
-# one synthesis. At slower speeds each phoneme lasts longer, so pieces get fewer phonemes.
+# Phonemes per inference (about 8 s of audio, ~150 MB): bounds the peak memory of one synthesis.
+# The voice always speaks at its natural pace; ``speed`` is applied afterwards (audio.change_tempo).
 MAX_PIECE_PHONEMES = 160
-MIN_PIECE_PHONEMES = 24
 _INSTALL_HINT = "pip install 'audiokit[local]'"
 
 _VOICES: dict[tuple[str, str], Any] = {}
@@ -164,7 +164,8 @@ class PiperEngine:
         text : str
             Any amount of text; it is spoken sentence by sentence.
         speed : float
-            0.25 to 4.0; 2.0 speaks twice as fast (Piper ``length_scale = 1 / speed``).
+            0.25 to 4.0; 2.0 speaks twice as fast: the duration is exactly ``1 / speed`` of the
+            natural pace, at the same pitch (see :func:`audiokit.audio.change_tempo`).
         """
         pieces = list(self.stream(text, speed=speed))
         return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
@@ -173,7 +174,7 @@ class PiperEngine:
         """Like :meth:`synthesize`, but yields one float32 array per piece as it is ready.
 
         A piece is a sentence, or a part of one: at most :data:`MAX_PIECE_PHONEMES` phonemes
-        (fewer below speed 1), so memory stays that of one piece whatever the text.
+        whatever the speed, so memory stays that of one piece whatever the text.
         """
         self._check(text, speed)
         return self._stream(text, speed)
@@ -182,14 +183,14 @@ class PiperEngine:
         from piper import SynthesisConfig
 
         voice = self._voice()
-        config = SynthesisConfig(length_scale=voice.config.length_scale / speed)
-        limit = max(MIN_PIECE_PHONEMES, int(MAX_PIECE_PHONEMES * min(1.0, speed)))
+        config = SynthesisConfig(length_scale=voice.config.length_scale)
         for sentence in voice.phonemize(text):
-            for piece in cut_phonemes(sentence, limit):
+            for piece in cut_phonemes(sentence, MAX_PIECE_PHONEMES):
                 audio = voice.phoneme_ids_to_audio(voice.phonemes_to_ids(piece), config)
                 if isinstance(audio, tuple):  # (audio, alignments) from an alignment voice
                     audio = audio[0]
-                yield _normalised(np.asarray(audio, dtype=np.float32).reshape(-1))
+                samples = _normalised(np.asarray(audio, dtype=np.float32).reshape(-1))
+                yield change_tempo(samples, self.sample_rate, speed)
 
     @staticmethod
     def _check(text: str, speed: float) -> None:
