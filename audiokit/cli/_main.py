@@ -122,6 +122,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="also accept this model name, as an alias of the offline engine (repeatable; "
         "default: only the API's names — any other is answered 404 model_not_found)",
     )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests whose Host header names NAME, any port ('*': any host; "
+        "repeatable; default: localhost, 127.0.0.1, [::1] and the --host address; any host "
+        "when listening on 0.0.0.0 or :: without --allow-host)",
+    )
+    serve.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="let web pages from ORIGIN (scheme://host[:port], '*': any) call the server, with "
+        "CORS headers (repeatable; default: pages on the allowed hosts may send requests but "
+        "get no CORS headers; any other Origin is refused with 403)",
+    )
     return parser
 
 
@@ -171,8 +189,9 @@ def _speak(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from ..server import exposure_warning, serve
+    from ..server import OriginPolicy, exposure_warning, serve
 
+    OriginPolicy.for_bind(args.host, args.allow_host, args.allow_origin)  # a bad value: exit 2
     warning = exposure_warning(args.host, args.api_key)
     if warning:
         print(f"audiokit: WARNING: {warning}", file=sys.stderr, flush=True)
@@ -191,6 +210,8 @@ def _serve(args: argparse.Namespace) -> int:
         piper_voice=args.piper_voice,
         max_audio_seconds=args.max_audio_seconds,
         models=args.model,
+        allow_hosts=args.allow_host,
+        allow_origins=args.allow_origin,
     )
     return 0
 

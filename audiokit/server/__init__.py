@@ -1,12 +1,14 @@
 """`audiokit serve`: the offline engine as an OpenAI-compatible HTTP and WebSocket server.
 ``_app``: the Starlette app (``create_app``) and ``serve``; ``_realtime_ws``: the
 ``/v1/realtime`` WebSocket endpoint over ``audiokit.local.RealtimeService``; ``_secrets``:
-ephemeral client secrets and their endpoints; ``_runner``: the uvicorn thread runner
+ephemeral client secrets and their endpoints; ``_origin``: the Host and Origin policy
+(``OriginPolicy``, the ``OriginGuard`` middleware); ``_runner``: the uvicorn thread runner
 (``serve_in_thread``, ``local_server``). Uses ``audiokit.local`` only through its
 ``__init__``; ``local`` never imports ``server``."""
 
 from ._app import create_app, exposure_warning, serve
 from ._body import JSON_BODY_BYTES, UPLOAD_BODY_BYTES, body_cap, read_body
+from ._origin import OriginGuard, OriginPolicy
 from ._realtime_ws import (
     WS_MAX_MESSAGE_BYTES,
     RealtimeWebSocket,
@@ -20,6 +22,8 @@ __all__ = [
     "JSON_BODY_BYTES",
     "UPLOAD_BODY_BYTES",
     "WS_MAX_MESSAGE_BYTES",
+    "OriginGuard",
+    "OriginPolicy",
     "RealtimeWebSocket",
     "RunningServer",
     "SecretEndpoints",

@@ -22,18 +22,32 @@ from ._body import UPLOAD_BODY_BYTES, body_cap, read_body
 __all__ = ["create_app", "exposure_warning", "serve"]
 
 
-def create_app(local_app: Any = None) -> Any:
-    """The ASGI application serving ``/v1/audio/*`` and ``/v1/models`` from ``local_app``."""
+def create_app(
+    local_app: Any = None,
+    *,
+    host: str = "127.0.0.1",
+    allow_hosts: Sequence[str] = (),
+    allow_origins: Sequence[str] = (),
+) -> Any:
+    """The ASGI application serving ``/v1/audio/*`` and ``/v1/models`` from ``local_app``.
+
+    ``host`` is the address the server listens on; with ``allow_hosts`` (``--allow-host``) and
+    ``allow_origins`` (``--allow-origin``) it sets which ``Host`` and ``Origin`` headers are
+    answered (``_origin``: a guard against DNS rebinding and cross-site requests).
+    """
     from starlette.applications import Starlette
     from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+    from starlette.middleware import Middleware
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response, StreamingResponse
     from starlette.routing import Route
 
     from ..local import LocalResponse
     from ..local import local_app as shared_app
+    from ._origin import OriginGuard, OriginPolicy
     from ._realtime_ws import realtime_routes
 
+    policy = OriginPolicy.for_bind(host, allow_hosts, allow_origins)  # bad values raise here
     app_impl = local_app if local_app is not None else shared_app()
 
     async def endpoint(request: Request) -> Response:
@@ -86,7 +100,7 @@ def create_app(local_app: Any = None) -> Any:
         *realtime_routes(app_impl),  # /v1/realtime (WebSocket) and its client secrets
         Route("/{path:path}", endpoint, methods=["GET", "POST", "DELETE"]),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(OriginGuard, policy=policy)])
 
 
 async def _watch_disconnect(request: Any, gone: threading.Event) -> None:
@@ -126,6 +140,8 @@ def serve(
     piper_voice: str | None = None,
     max_audio_seconds: float | None = None,
     models: Sequence[str] = (),
+    allow_hosts: Sequence[str] = (),
+    allow_origins: Sequence[str] = (),
     log_level: str = "info",
 ) -> None:
     """Run the server in the foreground until interrupted.
@@ -134,6 +150,8 @@ def serve(
     ``$AUDIOKIT_MAX_AUDIO_SECONDS``, else 1500); longer audio is refused while it decodes.
     ``models``: names to accept besides the API's, each an alias of the offline engine
     (``--model NAME``); any other is answered 404 ``model_not_found``.
+    ``allow_hosts``, ``allow_origins``: the ``Host`` and ``Origin`` headers answered besides
+    loopback ones (``--allow-host``, ``--allow-origin``; see :func:`create_app`).
     """
     import uvicorn
 
@@ -155,7 +173,7 @@ def serve(
     local = LocalApp(
         whisper, piper, api_key=api_key, max_audio_seconds=max_audio_seconds, models=models
     )
-    app = create_app(local)
+    app = create_app(local, host=host, allow_hosts=allow_hosts, allow_origins=allow_origins)
     from ._realtime_ws import WS_MAX_MESSAGE_BYTES
 
     uvicorn.run(
