@@ -13,6 +13,8 @@
   middle of the upload, a chunked (SSE) body cut before its end, or an endless body.
 - ``prism`` (session): a Prism mock server of the vendored OpenAPI schema (contract tests).
 - ``open_sockets`` / ``wait_for`` / ``leak_check``: helpers for leak checks.
+- ``ServeProcess``: the ``audiokit serve`` command in a subprocess on 127.0.0.1, with its CPU
+  time and memory from ``/proc/<pid>``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ import select
 import socket
 import socketserver
 import struct
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -524,6 +529,73 @@ def prism() -> Iterator[str]:
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
         log.close()
+
+
+# -- audiokit serve in a subprocess -----------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServeProcess:
+    """``audiokit serve --port <free> *options`` on 127.0.0.1, up once ``/health`` answers."""
+
+    def __init__(self, *options: str, startup_timeout: float = 120.0) -> None:
+        self.port = free_port()
+        # a file, not a pipe: a full pipe would stall the server
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "audiokit", "serve", "--port", str(self.port), *options],
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + startup_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.stderr()[-2000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"audiokit serve did not start within {startup_timeout:.0f} s")
+
+    def stderr(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server so far, every thread (``/proc/<pid>/stat``)."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss_mb(self) -> float:
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        raise AssertionError("no VmRSS")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.log.close()
+
+    def __enter__(self) -> ServeProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 # -- leak checks ------------------------------------------------------------------------------
