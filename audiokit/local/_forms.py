@@ -102,7 +102,7 @@ def _parse_form(
             file, filename = payload, part.get_filename()
             continue
         value = payload.decode("utf-8", "replace")
-        _check_one_shape(fields, name)
+        _check_one_shape(fields, name, value)
         if name.endswith("[]"):
             fields.setdefault(name[:-2], []).append(value)
         elif "[" in name and name.endswith("]"):
@@ -138,16 +138,25 @@ def _parse_form(
     return fields, file, filename
 
 
-def _check_one_shape(fields: Mapping[str, Any], name: str) -> None:
+def _check_one_shape(fields: Mapping[str, Any], name: str, value: str) -> None:
     """Refuse ``x`` next to ``x[]`` or ``x[key]``: one parameter, two shapes."""
     base = name[:-2] if name.endswith("[]") else name.split("[", 1)[0]
     if base not in fields:
         return
-    plain, shaped = base == name, isinstance(fields[base], (list, dict))
-    if plain == shaped or (name.endswith("[]") and isinstance(fields[base], dict)):
+    earlier = fields[base]
+    plain, shaped = base == name, isinstance(earlier, (list, dict))
+    if plain == shaped or (name.endswith("[]") and isinstance(earlier, dict)):
+        # what was sent, field by field, as the form wrote it
+        if isinstance(earlier, list):
+            sent = [f"{base}[]={v}" for v in earlier]
+        elif isinstance(earlier, dict):
+            sent = [f"{base}[{k}]={v}" for k, v in earlier.items()]
+        else:
+            sent = [f"{base}={earlier}"]
+        sent.append(f"{name}={value}")
         raise ValidationError(
             base,
-            None,
+            sent,
             f"either '{base}' or '{base}[]' fields, not both",
             reason=f"the form sends '{base}' in two shapes",
         )
