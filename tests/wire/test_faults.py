@@ -10,6 +10,7 @@ the process has no more sockets and threads than before).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -346,6 +347,10 @@ def test_the_leak_check_is_not_vacuous(fault_server: FaultServer) -> None:
 # -- a server that drips its answer: the timeout is a total deadline --------------------------
 
 
+class _Abandoned(Exception):
+    """The client hung up before it had sent its request."""
+
+
 class DripServer:
     """Reads one request per connection, then drips the answer one byte every ``pause`` s
     (the status line and headers too, when ``where="head"``), and records whether it got to
@@ -364,19 +369,24 @@ class DripServer:
         self.thread.start()
 
     def serve(self) -> None:
+        with contextlib.suppress(_Abandoned, OSError):  # OSError: stopped before a client came
+            self._serve()
+
+    def _serve(self) -> None:
         import select
         import socket
 
         conn, _ = self.listener.accept()
         with conn:
+            conn.settimeout(30)  # never waits on a silent client for longer than a test does
             data = b""
             while b"\r\n\r\n" not in data:
-                data += conn.recv(65536)
+                data += self.receive(conn)
             head, _, body = data.partition(b"\r\n\r\n")
             length = int(next((line.split(b":")[1] for line in head.split(b"\r\n")
                                if line.lower().startswith(b"content-length")), b"0"))  # fmt: skip
             while len(body) < length:
-                body += conn.recv(65536)
+                body += self.receive(conn)
             payload = b'{"text": "' + b"x" * 150 + b'"}'  # 15 s of dripping at 0.1 s a byte
             status = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
             status += b"x-pad: " + b"p" * 150 + b"\r\n" if self.where == "head" else b""
@@ -398,6 +408,20 @@ class DripServer:
                     break
             self.outcomes.append(outcome)
             self.done.set()
+
+    def receive(self, conn: Any) -> bytes:
+        """The next bytes of the request; a client that hangs up (or falls silent) before it
+        has sent the whole request has abandoned it — under load its deadline can pass
+        mid-upload, and reading on from a closed socket would spin on ``b""`` for ever."""
+        try:
+            data = conn.recv(65536)
+        except OSError:
+            data = b""
+        if not data:
+            self.outcomes.append("abandoned")
+            self.done.set()
+            raise _Abandoned
+        return data
 
     def stop(self) -> None:
         self.listener.close()
