@@ -128,8 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME",
         help="also answer requests whose Host header names NAME, any port ('*': any host; "
-        "repeatable; default: localhost, 127.0.0.1, [::1] and the --host address; any host "
-        "when listening on 0.0.0.0 or :: without --allow-host)",
+        "repeatable; default: localhost, 127.0.0.1, the IPv6 loopback and the --host address; "
+        "any host when listening on a wildcard address such as 0.0.0.0 without --allow-host)",
     )
     serve.add_argument(
         "--allow-origin",
