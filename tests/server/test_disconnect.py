@@ -3,9 +3,10 @@ nobody.
 
 A real ``audiokit serve`` subprocess on 127.0.0.1 gets five minutes of speech (Piper's voice,
 16 kHz mono WAV, under the 25 MB limit) over a raw socket, which closes a second after the
-upload. The server's own CPU time (``/proc/<pid>/stat``, every thread) must then fall back to
-idle having spent a small part of what the whole transcription costs — a cost measured on the
-same server, from a full transcription of one fifth of the audio.
+upload — for a whole answer (JSON) and for a streamed one (SSE). The server's own CPU time
+(``/proc/<pid>/stat``, every thread) must then fall back to idle having spent a small part of
+what the whole transcription costs — a cost measured on the same server, from a full
+transcription of one fifth of the audio.
 """
 
 from __future__ import annotations
@@ -52,11 +53,14 @@ def wav(samples: np.ndarray) -> bytes:
     return out.getvalue()
 
 
-def form(audio: bytes) -> tuple[str, bytes]:
+def form(audio: bytes, *, stream: bool = False) -> tuple[str, bytes]:
     boundary = "audiokit-disconnect-test"
+    options = [("model", "whisper-1"), ("language", "en")]
+    if stream:  # whisper-1 ignores stream=true: a model that streams
+        options = [("model", "gpt-4o-mini-transcribe"), ("language", "en"), ("stream", "true")]
     fields = "".join(
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-        for name, value in (("model", "whisper-1"), ("language", "en"))
+        for name, value in options
     )
     head = (
         f'{fields}--{boundary}\r\nContent-Disposition: form-data; name="file"; '
@@ -102,17 +106,23 @@ def settle(
     return server.cpu_seconds() - start, rate
 
 
-def test_the_work_stops_when_the_client_goes_away(server: ServeProcess, speech: np.ndarray) -> None:
+@pytest.fixture(scope="module")
+def full_cost(server: ServeProcess, speech: np.ndarray) -> float:
+    """CPU seconds the whole five minutes would cost: a fifth of them, transcribed, times 5."""
     transcribe(server, wav(speech[: 5 * RATE]))  # the model loaded, the server warm
     settle(server)
-    fifth = speech[: SECONDS * RATE // 5]
     before = server.cpu_seconds()
-    assert "quarterly report" in transcribe(server, wav(fifth)).lower()
-    full_cost = (server.cpu_seconds() - before) * 5  # what the whole five minutes would cost
+    assert "quarterly report" in transcribe(server, wav(speech[: SECONDS * RATE // 5])).lower()
+    return (server.cpu_seconds() - before) * 5
 
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "streamed"])
+def test_the_work_stops_when_the_client_goes_away(
+    server: ServeProcess, speech: np.ndarray, full_cost: float, stream: bool
+) -> None:
     audio = wav(speech)
     assert len(audio) < 25 * 1000 * 1000
-    content_type, body = form(audio)
+    content_type, body = form(audio, stream=stream)
     head = (
         f"POST /v1/audio/transcriptions HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
         f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
