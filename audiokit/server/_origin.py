@@ -56,20 +56,16 @@ def _split_host_header(value: str) -> str | None:
     """The host of a ``Host`` header (``name``, ``name:port``, ``[v6]:port``); None if malformed."""
     value = value.strip().lower()
     if value.startswith("["):
-        end = value.find("]")
-        if end < 0 or (value[end + 1 :] and not _is_port(value[end + 2 :], value[end + 1])):
+        host, sep, rest = value[1:].partition("]")
+        if not sep or (rest and not (rest[0] == ":" and rest[1:].isdigit())):
             return None
-        return value[1:end]
+        return host
     name, sep, port = value.partition(":")
     if sep and not port.isdigit():
         return None
     if not name or any(c in name for c in "/@?# \\"):
         return None
     return name
-
-
-def _is_port(port: str, colon: str) -> bool:
-    return colon == ":" and port.isdigit()
 
 
 def _origin_key(value: str) -> str | None:
