@@ -4,8 +4,8 @@
 :class:`~audiokit.local._response.LocalResponse`) so that the in-process httpx transport and the
 ``audiokit serve`` HTTP server share it exactly. Parameters go through the very same checks as
 the client (``audiokit.wire._requests``), so the offline engine accepts and refuses what the API
-would; what the local models cannot do (diarization, custom voices) is refused with a clear
-OpenAI-shaped error (the custom-voice routes come from ``_voices``).
+would; speaker diarization runs in ``_diarize``/``_diarized``; what the local models cannot do
+(custom voices) is refused with a clear OpenAI-shaped error (the routes come from ``_voices``).
 """
 
 from __future__ import annotations
@@ -118,6 +118,7 @@ class LocalApp:
     ):
         self._whisper = whisper
         self._piper = piper
+        self._diarizer: Any = None
         self._api_key = api_key
         self.max_audio_seconds = _max_audio_seconds(max_audio_seconds)
         self.models = ModelNames(models)
@@ -148,6 +149,14 @@ class LocalApp:
 
             self._piper = PiperEngine()
         return self._piper
+
+    @property
+    def diarizer(self) -> Any:
+        if self._diarizer is None:
+            from ._diarize import Diarizer
+
+            self._diarizer = Diarizer()
+        return self._diarizer
 
     # -- dispatch -----------------------------------------------------------------------------
 
@@ -260,15 +269,8 @@ class LocalApp:
             # answer comes whole, with no warning in the server's log
             stream=_bool(fields, "stream") and transcription_capabilities(model).stream,
         )
-        fmt = request.response_format or "json"
-        if fmt == "diarized_json" or names:
-            raise UnsupportedError(
-                "response_format" if fmt == "diarized_json" else "known_speaker_names",
-                fmt if fmt == "diarized_json" else names,
-                "json, text, srt, verbose_json, vtt offline",
-                reason="speaker diarization is not available in the offline "
-                "engine (it needs the API's gpt-4o-transcribe-diarize)",
-            )
+        if request.response_format == "diarized_json":  # known speakers name its speakers;
+            return self._run_diarized(request, file)  # other formats carry no speaker
         return self._run_whisper(request, file, task="transcribe")
 
     def _translations(self, headers: Mapping[str, str], body: bytes) -> LocalResponse:
@@ -319,6 +321,15 @@ class LocalApp:
         if isinstance(body, str):
             return LocalResponse(200, {"content-type": "text/plain; charset=utf-8"}, body.encode())
         return LocalResponse.json(body)
+
+    def _run_diarized(self, request: Any, file: bytes) -> LocalResponse:
+        from ._diarized import diarized_response
+
+        samples = self._decode_capped(file)
+        builder = _TranscriptBuilder(request, len(samples) / WHISPER_RATE, "transcribe", False, 0)
+        return diarized_response(
+            request, samples, self.whisper, self.diarizer, builder.usage, self._check_cancelled
+        )
 
     def _decode_capped(self, file: bytes) -> Any:
         """16 kHz samples of ``file``, decoded a block at a time and refused past the cap."""

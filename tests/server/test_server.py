@@ -184,13 +184,23 @@ def test_error_shapes(server: str, recordings: list) -> None:
         files={"file": ("a.wav", wav[:44] + b"\0" * (26 * 2**20), "audio/wav")},
     )
     assert huge.status_code == 413
-    diarize = httpx.post(
-        url,
-        data={"model": "gpt-4o-transcribe-diarize", "response_format": "diarized_json"},
-        files={"file": ("a.wav", wav, "audio/wav")},
-    )
-    assert diarize.status_code == 400 and "offline" in diarize.json()["error"]["message"]
     assert httpx.get(f"{server}/v1/nothing-here").status_code == 404
+
+
+def test_diarization_through_server(server: str, recordings: list) -> None:
+    """One voice (Piper) is one speaker, labelled ``A``, in the API's diarized_json shape."""
+    answer = httpx.post(
+        f"{server}/v1/audio/transcriptions",
+        data={"model": "gpt-4o-transcribe-diarize", "response_format": "diarized_json"},
+        files={"file": ("a.wav", recordings[0].data, "audio/wav")},
+        timeout=120,
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["task"] == "transcribe" and body["segments"]
+    assert {s["speaker"] for s in body["segments"]} == {"A"}
+    assert {s["type"] for s in body["segments"]} == {"transcript.text.segment"}
+    assert body["text"].startswith("A: ") and "sunny" in body["text"].lower()
 
 
 def test_errors_reach_the_client_typed(client: audiokit.Client, recordings: list) -> None:
