@@ -14,6 +14,9 @@ Layers, bottom up:
   no API key is set, so everything above cannot tell the difference. ``audiokit serve``
   (``audiokit.server``) exposes the same ``LocalApp`` over real HTTP. ``_shared`` holds the
   process-wide ``LocalApp`` and its transport.
+- ``_voice_encoder`` — Resemblyzer's speaker encoder in numpy (weights in ``data/``);
+  ``_diarize`` — speaker turns (Silero speech, embeddings, clustering) and the diarization error
+  rate; ``_diarized`` — ``diarized_json`` answers: Whisper's words cut into speaker segments.
 - ``_realtime_session`` — realtime transcription session settings: checks, defaults, session
   objects, ``SessionError``.
 - ``_vad`` — server VAD: Silero scored incrementally (``SileroStream``), turns
@@ -26,6 +29,8 @@ Nothing here imports faster-whisper, piper or onnxruntime until a model is first
 
 from ._app import LocalApp, engine_label
 from ._auth import bearer_token, key_matches
+from ._diarize import Diarizer, Turn, assign_speakers, diarization_error_rate, read_rttm
+from ._diarized import DiarizedTranscription, diarized_response
 from ._model_names import ModelNames
 from ._models import WHISPER_MODEL_NAMES, named_model_path, whisper_base_path
 from ._piper import PiperEngine
@@ -45,6 +50,7 @@ from ._response import LocalResponse
 from ._shared import local_app, local_transport
 from ._transport import LocalTransport
 from ._vad import VAD_WINDOW, AudioBuffer, SileroStream, TurnDetector
+from ._voice_encoder import VoiceEncoder, mel_spectrogram, normalize_volume
 from ._voices import CUSTOM_VOICE_MESSAGE, CUSTOM_VOICE_ROUTES, custom_voice_routes
 from ._whisper import LocalSegment, LocalToken, LocalTranscription, LocalWord, WhisperEngine
 
@@ -56,6 +62,8 @@ __all__ = [
     "VAD_WINDOW",
     "WHISPER_MODEL_NAMES",
     "AudioBuffer",
+    "DiarizedTranscription",
+    "Diarizer",
     "LocalApp",
     "LocalResponse",
     "LocalSegment",
@@ -68,21 +76,29 @@ __all__ = [
     "RealtimeService",
     "SessionError",
     "SileroStream",
+    "Turn",
     "TurnDetector",
+    "VoiceEncoder",
     "WhisperEngine",
+    "assign_speakers",
     "bearer_token",
     "custom_voice_routes",
     "default_session",
+    "diarization_error_rate",
+    "diarized_response",
     "engine_label",
     "ga_session_object",
     "ga_to_session",
     "key_matches",
     "local_app",
     "local_transport",
+    "mel_spectrogram",
     "merge_ga_session",
     "merge_session",
     "named_model_path",
     "new_id",
+    "normalize_volume",
+    "read_rttm",
     "session_object",
     "whisper_base_path",
 ]

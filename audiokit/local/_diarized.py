@@ -24,7 +24,7 @@ from ._deltas import text_token_limit
 from ._diarize import Diarizer, Turn, assign_speakers
 from ._response import LocalResponse
 
-__all__ = ["DiarizedTranscription", "diarized_response", "known_speakers"]
+__all__ = ["DiarizedTranscription", "diarized_response"]
 
 WHISPER_RATE = 16_000  # Hz
 

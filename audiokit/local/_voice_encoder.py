@@ -18,14 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = [
-    "EMBEDDING_SIZE",
-    "PARTIAL_FRAMES",
-    "SAMPLE_RATE",
-    "VoiceEncoder",
-    "mel_spectrogram",
-    "normalize_volume",
-]
+__all__ = ["VoiceEncoder", "mel_spectrogram", "normalize_volume"]
 
 SAMPLE_RATE = 16_000  # Hz
 N_FFT = 400  # samples: 25 ms windows
@@ -36,6 +29,7 @@ PARTIALS_PER_SECOND = 1.3  # Resemblyzer's default rate for utterance embeddings
 MIN_COVERAGE = 0.75  # the last partial is kept if it holds at least this much audio
 TARGET_DBFS = -30.0  # volume normalisation target (only ever raised)
 EMBEDDING_SIZE = 256
+BATCH = 128  # windows per LSTM pass: its gate inputs take 128 × 160 × 1024 floats (84 MB)
 WEIGHTS = Path(__file__).parent / "data" / "voice_encoder.npz"
 INT16_MAX = 2**15 - 1
 
@@ -158,7 +152,7 @@ class VoiceEncoder:
         if need > len(mel):
             mel = np.pad(mel, ((0, need - len(mel)), (0, 0)))
         windows = np.stack([mel[s : s + PARTIAL_FRAMES] for s in starts])
-        out = [self.embed_frames(windows[i : i + 256]) for i in range(0, len(windows), 256)]
+        out = [self.embed_frames(windows[i : i + BATCH]) for i in range(0, len(windows), BATCH)]
         return np.concatenate(out)
 
     def embed_utterance(self, samples: np.ndarray) -> np.ndarray:

@@ -71,7 +71,8 @@ def test_weights_are_only_arrays() -> None:
         assert {data[k].dtype for k in data.files} == {np.dtype(np.float16)}
     assert shapes["lstm.weight_ih_l0"] == (1024, 40)
     assert shapes["linear.weight"] == (256, 256)
-    assert sum(int(np.prod(s)) for s in shapes.values()) == 1_423_616  # 3-layer LSTM 40→256 and linear 256→256
+    # a 3-layer LSTM 40→256 and a linear layer 256→256
+    assert sum(int(np.prod(s)) for s in shapes.values()) == 1_423_616
 
 
 def test_converter_refuses_foreign_objects(tmp_path: Path) -> None:
