@@ -151,3 +151,16 @@ def test_unmatched_speaker_keeps_a_letter(call: np.ndarray) -> None:
     sheila = diarizer.embed_reference(call[round(21.9 * 16_000) : round(28.4 * 16_000)])
     turns = diarizer(call, known=[("sheila", sheila)])
     assert {t.speaker for t in turns} == {"sheila", "A"}
+
+
+def test_one_voice_is_one_speaker(call: np.ndarray) -> None:
+    """Each woman's own turns (the stretches where only she speaks), joined, are one speaker:
+    the count is not forced to two."""
+    alone = {
+        "diane": [(8.32, 9.9), (10.6, 14.4), (18.6, 21.4)],
+        "sheila": [(14.49, 17.92), (21.78, 27.8)],
+    }
+    diarizer = Diarizer()
+    for spans in alone.values():
+        samples = np.concatenate([call[round(a * 16_000) : round(b * 16_000)] for a, b in spans])
+        assert {t.speaker for t in diarizer(samples)} == {"A"}
