@@ -1,4 +1,4 @@
-"""What both widgets share: the client, one worker thread, and the ``busy``/``error`` traits.
+"""What the widgets share: the client, one worker thread, ``busy``, ``error`` and ``problems``.
 
 Why a worker thread rather than the kernel's asyncio loop: the call is blocking work (an HTTP
 request, or the offline engine's CPU-bound inference), the widgets must behave the same in
@@ -8,6 +8,10 @@ Trait updates are thread-safe enough by construction: while a job runs, the fron
 inputs (``busy``), the worker is the only writer of the output traits, and each update is one
 ``hold_sync`` message under a lock; ipykernel accepts messages from any thread. One worker for all
 widgets keeps jobs in click order and the offline engine single-threaded.
+
+``problems`` is how the front end knows, before any click, that the inputs cannot run: the
+widget asks the library's own request builder (``audiokit.wire``), which checks every parameter
+without sending anything, and passes on its messages; no rule is written twice.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import anywidget
 import traitlets
 
 from ..client import default_client
-from ..core import AudiokitError
+from ..core import AudiokitError, ValidationError
 
 __all__ = ["STATIC", "ClientWidget"]
 
@@ -57,6 +61,9 @@ class ClientWidget(anywidget.AnyWidget):
 
     busy = traitlets.Bool(False, help="True while a call runs.").tag(sync=True)
     error = traitlets.Unicode("", help="The last error, as one line.").tag(sync=True)
+    problems = traitlets.Dict(
+        help="param -> why the inputs cannot run yet (the library's message); empty when valid."
+    ).tag(sync=True)
     # Incremented by the front end's main button: a click crossing as a trait change.
     _requests = traitlets.Int(0).tag(sync=True)
 
@@ -84,6 +91,16 @@ class ClientWidget(anywidget.AnyWidget):
         with self._lock, self.hold_sync():
             for name, value in changes.items():
                 setattr(self, name, value)
+
+    @staticmethod
+    def _problem(build: Callable[[], object], *, ignore: tuple[str, ...] = ()) -> dict[str, str]:
+        """``{param: message}`` of the ValidationError ``build`` raises (unless ignored)."""
+        try:
+            build()
+        except ValidationError as exc:
+            if exc.param not in ignore:
+                return {exc.param: one_line(exc)}
+        return {}
 
     def _submit(self, work: Callable[[], T], *, busy: bool = True) -> Future[T]:
         """Run ``work`` on the worker; its error becomes ``self.error`` and the Future's."""

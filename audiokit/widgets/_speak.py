@@ -1,4 +1,9 @@
-"""The speaker widget: text, voice (with previews), model options; speaks in the kernel."""
+"""The speaker widget: text, voice (with previews), model options; speaks in the kernel.
+
+The view reads top to bottom: the text, the voice, the options the model takes (instructions,
+speed, format), the Speak button, then the result. The button waits for valid inputs:
+``problems`` holds the library's own messages (``speech_request`` checks without sending).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Any
 
 import traitlets
 
-from ..wire import SPEECH_MODELS, VOICES, capabilities
+from ..wire import SPEECH_MODELS, VOICES, capabilities, speech_request
 from ._base import STATIC, ClientWidget
 
 __all__ = ["PREVIEW_TEXT", "SpeakWidget"]
@@ -25,8 +30,9 @@ class SpeakWidget(ClientWidget):
     """Type text, pick a voice (▶ plays a short cached sample of each), speak it.
 
     Instructions and speed are offered only for models that take them
-    (``audiokit.capabilities(model)``). The result is ``w.speech`` (an ``audiokit.Speech``),
-    shown as a player with a download link.
+    (``audiokit.capabilities(model)``). While the text is empty or an option is not one the
+    library accepts, ``problems`` says why and the Speak button waits. The result is
+    ``w.speech`` (an ``audiokit.Speech``), shown as a player with a download link.
 
     Parameters
     ----------
@@ -89,10 +95,10 @@ class SpeakWidget(ClientWidget):
             if self.response_format not in formats:
                 self.response_format = formats[0]
             self.previews = {}  # samples belong to a model
+        self._validate()
 
-    def run(self) -> Future[Any]:
-        """Speak ``text`` with the chosen options; returns the Future of the Speech."""
-        text = self.text
+    def _options(self) -> dict[str, Any]:
+        """What ``run`` passes to ``Client.speak`` besides the text."""
         options: dict[str, Any] = {
             "model": self.model,
             "voice": self.voice,
@@ -102,6 +108,21 @@ class SpeakWidget(ClientWidget):
             options["instructions"] = self.instructions
         if self.speed_enabled:
             options["speed"] = self.speed
+        return options
+
+    @traitlets.observe("text", "voice", "instructions", "speed", "response_format")
+    def _validate(self, change: traitlets.Bunch | None = None) -> None:
+        options = self._options()
+        # Longer text is split by Client.speak, so no length limit here. The options are
+        # checked on a sample text too, so a bad option shows even while the text is empty.
+        self.problems = {
+            **self._problem(lambda: speech_request(PREVIEW_TEXT, max_chars=None, **options)),
+            **self._problem(lambda: speech_request(self.text, max_chars=None, **options)),
+        }
+
+    def run(self) -> Future[Any]:
+        """Speak ``text`` with the chosen options; returns the Future of the Speech."""
+        text, options = self.text, self._options()
 
         def work() -> Any:
             speech = self.client.speak(text, **options)

@@ -1,14 +1,29 @@
-"""The transcriber widget: upload or record audio in the browser, transcribe it in the kernel."""
+"""The transcriber widget: upload or record audio in the browser, transcribe it in the kernel.
+
+The view reads top to bottom: the audio (upload or record, then a player), the options
+(model, language, format, temperature, prompt, confidence, streaming), the Transcribe button,
+then the live text and the result. ``problems`` holds the library's own messages about the
+options (``transcription_request`` checks every parameter without sending); the audio itself
+is judged when it runs.
+"""
 
 from __future__ import annotations
 
+import warnings
 from concurrent.futures import Future
 from typing import Any
 
 import traitlets
 from ipywidgets.widgets.trait_types import bytes_serialization
 
-from ..wire import SUPPORTED_LANGUAGES, TRANSCRIPTION_MODELS, capabilities
+from ..core import TEMPERATURE_RANGE
+from ..wire import (
+    SUPPORTED_LANGUAGES,
+    TRANSCRIPTION_MODELS,
+    capabilities,
+    normalize_language,
+    transcription_request,
+)
 from ._base import STATIC, ClientWidget
 
 __all__ = ["MAX_WIDGET_UPLOAD_BYTES", "TranscribeWidget"]
@@ -21,7 +36,7 @@ MAX_WIDGET_UPLOAD_BYTES = 10 * 1024 * 1024 - 64 * 1024
 def _capability_flags(model: str) -> dict[str, bool]:
 
     caps = capabilities(model)
-    return {"logprobs": caps.logprobs, "stream": caps.stream}
+    return {"logprobs": caps.logprobs, "stream": caps.stream, "prompt": caps.prompt}
 
 
 class TranscribeWidget(ClientWidget):
@@ -30,15 +45,15 @@ class TranscribeWidget(ClientWidget):
     Recording uses the browser's MediaRecorder, so it works with a remote kernel and in
     JupyterLab, Notebook 7 and VS Code. The call runs on a worker thread; with ``stream`` the
     text grows live. The result is ``w.transcript`` (an ``audiokit.Transcript``), displayed
-    with its confidence highlighting.
+    with its confidence highlighting. The prompt is sent only to models that take one.
 
     Parameters
     ----------
     client : audiokit.Client, optional
         The client to call; by default ``audiokit.Client()`` (offline without an API key).
     **kwargs
-        Initial trait values: ``model``, ``language``, ``response_format``, ``logprobs``,
-        ``stream``, ``audio``.
+        Initial trait values: ``model``, ``language``, ``prompt``, ``temperature``,
+        ``response_format``, ``logprobs``, ``stream``, ``audio``.
 
     Examples
     --------
@@ -61,11 +76,23 @@ class TranscribeWidget(ClientWidget):
     model_options = traitlets.List(traitlets.Unicode()).tag(sync=True)
     language = traitlets.Unicode("", help="ISO-639-1 code or name; empty: detect.").tag(sync=True)
     language_options = traitlets.List(help="[code, name] pairs offered.").tag(sync=True)
+    prompt = traitlets.Unicode("", help="Text to guide spelling and style; empty: none.").tag(
+        sync=True
+    )
+    temperature = traitlets.Float(
+        None, allow_none=True, help="Sampling temperature; None: the model's default."
+    ).tag(sync=True)
+    # Only the input's bounds: the library validates the value.
+    temperature_range = traitlets.Tuple(
+        traitlets.Float(), traitlets.Float(), default_value=TEMPERATURE_RANGE
+    ).tag(sync=True)
     response_format = traitlets.Unicode("json").tag(sync=True)
     format_options = traitlets.List(traitlets.Unicode()).tag(sync=True)
     logprobs = traitlets.Bool(False, help="Ask for token confidences.").tag(sync=True)
     stream = traitlets.Bool(False, help="Show the text as it is produced.").tag(sync=True)
-    capabilities = traitlets.Dict(help="What the model supports: logprobs, stream.").tag(sync=True)
+    capabilities = traitlets.Dict(help="What the model supports: logprobs, stream, prompt.").tag(
+        sync=True
+    )
     text = traitlets.Unicode("", help="The text so far while streaming, then the final text.").tag(
         sync=True
     )
@@ -98,17 +125,49 @@ class TranscribeWidget(ClientWidget):
             if self._constructed:
                 self.logprobs = self.logprobs and flags["logprobs"]
                 self.stream = self.stream and flags["stream"]
+        self._validate()
+
+    @traitlets.observe("language")
+    def _language_changed(self, change: traitlets.Bunch) -> None:
+        # "German" or "en-US" (typed, or passed by %transcribe -l) shows as its code in the menu.
+        try:
+            code = normalize_language(self.language) if self.language.strip() else ""
+        except ValueError:
+            return  # left as typed: ``problems`` says why
+        if code != self.language:
+            self.language = code
+
+    def _options(self) -> dict[str, Any]:
+        """What ``run`` passes to ``Client.transcribe`` besides the audio and ``stream``."""
+        options: dict[str, Any] = {
+            "model": self.model,
+            "language": self.language.strip() or None,
+            "response_format": self.response_format,
+        }
+        if self.prompt.strip() and self.capabilities.get("prompt", True):
+            options["prompt"] = self.prompt
+        if self.temperature is not None:
+            options["temperature"] = self.temperature
+        if self.logprobs:
+            options["logprobs"] = True
+        return options
+
+    @traitlets.observe("language", "prompt", "temperature", "response_format", "logprobs")
+    def _validate(self, change: traitlets.Bunch | None = None) -> None:
+        options = self._options()
+
+        def build() -> object:
+            with warnings.catch_warnings():  # a long whisper-1 prompt warns when it runs
+                warnings.simplefilter("ignore")
+                # The options are checked before the audio: the empty probe's complaint about
+                # the file is not a problem of the options.
+                return transcription_request(b"", **options)
+
+        self.problems = self._problem(build, ignore=("file",))
 
     def run(self) -> Future[Any]:
         """Transcribe ``audio`` with the chosen options; returns the Future of the Transcript."""
-        audio, stream = self.audio, self.stream
-        options = {
-            "model": self.model,
-            "language": self.language or None,
-            "response_format": self.response_format,
-        }
-        if self.logprobs:
-            options["logprobs"] = True
+        audio, stream, options = self.audio, self.stream, self._options()
 
         def work() -> Any:
             if stream:

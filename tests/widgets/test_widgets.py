@@ -72,15 +72,52 @@ def test_factories_return_widgets_with_library_options(client):
 def test_transcriber_options_follow_model_capabilities():
     w = TranscribeWidget(model="whisper-1", response_format="srt")
     assert w.format_options == list(audiokit.capabilities("whisper-1").response_formats)
-    assert w.capabilities == {"logprobs": False, "stream": False}
+    assert w.capabilities == {"logprobs": False, "stream": False, "prompt": True}
     w.model = "gpt-4o-mini-transcribe"  # srt is not offered: falls back to the first format
     caps = audiokit.capabilities("gpt-4o-mini-transcribe")
     assert w.format_options == list(caps.response_formats)
     assert w.response_format == caps.response_formats[0]
-    assert w.capabilities == {"logprobs": caps.logprobs, "stream": caps.stream}
+    assert w.capabilities == {"logprobs": caps.logprobs, "stream": caps.stream, "prompt": True}
     w.logprobs = w.stream = True
     w.model = "whisper-1"  # takes neither: unticked
     assert (w.logprobs, w.stream) == (False, False)
+
+
+def test_transcriber_problems_are_the_librarys_own_messages():
+    w = TranscribeWidget(temperature=1.5, language="German")
+    assert w.language == "de"  # a name shows as its code in the menu
+    with pytest.raises(audiokit.ValidationError) as raised:
+        audiokit.wire.transcription_request(b"x", model=w.model, temperature=1.5)
+    assert w.problems == {"temperature": str(raised.value)}
+    w.temperature = 0.0
+    assert w.problems == {}
+    w.language = "Klingon"
+    assert w.language == "Klingon"  # left as typed, and said why
+    assert set(w.problems) == {"language"} and "SUPPORTED_LANGUAGES" in w.problems["language"]
+    w.language = ""
+    w.model, w.response_format = "whisper-1", "srt"
+    w.logprobs = True  # the library: logprobs need a model that gives them
+    assert set(w.problems) == {"include"}
+    w.logprobs = False
+    assert w.problems == {}
+
+
+def test_prompt_language_and_temperature_reach_the_request(client, sentence_wav):
+    w = TranscribeWidget(client=client, model="whisper-1", audio=sentence_wav)
+    w.language, w.temperature, w.prompt = "English", 0.3, "The fox and the river bank."
+    transcript = wait(w.run())
+    assert transcript.params["language"] == "en"
+    assert float(transcript.params["temperature"]) == 0.3
+    assert transcript.params["prompt"] == "The fox and the river bank."
+    assert word_error_rate(SENTENCE, transcript.text) <= MAX_WER
+
+
+def test_prompt_is_not_sent_to_a_model_that_takes_none():
+    w = TranscribeWidget(model="gpt-4o-transcribe-diarize", prompt="Names: Ada.")
+    assert w.capabilities["prompt"] is False
+    assert "prompt" not in w._options() and w.problems == {}
+    w.model = "gpt-4o-transcribe"
+    assert w._options()["prompt"] == "Names: Ada."
 
 
 def test_what_the_model_cannot_do_is_reported_by_the_library(client, sentence_wav):
@@ -181,6 +218,21 @@ def test_speak_empty_text_shows_the_validation_error(client):
         wait(w.job)
     assert w.error == str(expected.value)
     assert (w.busy, w.html, w.speech) == (False, "", None)
+
+
+@pytest.mark.parametrize("text", ["", "  \n\t "], ids=["empty", "whitespace"])
+def test_speak_problems_say_why_the_button_waits(text):
+    with pytest.raises(audiokit.ValidationError) as expected:
+        audiokit.wire.speech_request(text, model="gpt-4o-mini-tts", voice="alloy")
+    w = SpeakWidget(text=text)
+    assert w.problems == {"input": " ".join(str(expected.value).split())}  # on one line
+    w.text = "Hello."
+    assert w.problems == {}
+    w.model, w.voice = "tts-1", "ballad"  # a voice tts-1 lacks
+    assert set(w.problems) == {"voice"} and "tts-1" in w.problems["voice"]
+    w.voice = "coral"
+    w.text = "x" * 5000  # Client.speak splits long text: no problem
+    assert w.problems == {}
 
 
 def test_voice_previews_are_cached_per_model(client):

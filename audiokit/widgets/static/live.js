@@ -166,11 +166,11 @@ function captionNode(caption, bands) {
 }
 
 function render({ model, el }) {
-  const button = h("button", { type: "button", className: "audiokit-listen audiokit-primary" });
+  const button = h("button", { type: "button", className: "audiokit-btn audiokit-listen audiokit-primary" });
   const statusLine = h("span", { className: "audiokit-status", role: "status" });
   const clock = h("span", { className: "audiokit-clock" });
-  const modelSelect = h("select", { className: "audiokit-model" });
-  const languageInput = h("input", { className: "audiokit-language", placeholder: "auto", size: 6 });
+  const modelSelect = h("select", { className: "audiokit-model audiokit-control" });
+  const languageInput = h("input", { className: "audiokit-language audiokit-control", placeholder: "detect" });
   const confidenceBox = h("input", { type: "checkbox", className: "audiokit-logprobs" });
   const board = h("div", { className: "audiokit-captions", "aria-live": "polite" });
   const finished = h("div", { className: "audiokit-caption-list" });
@@ -178,18 +178,18 @@ function render({ model, el }) {
   const errorLine = h("div", { className: "audiokit-error", role: "alert" });
   const result = h("div", { className: "audiokit-result" });
   board.append(finished, partial);
-  el.classList.add("audiokit-widget", "audiokit-live-captions");
+  const field = (caption, control) =>
+    h("label", { className: "audiokit-field" }, h("span", { className: "audiokit-field-label" }, caption), control);
+  el.classList.add("audiokit-widget", "audiokit-form", "audiokit-live-captions");
   el.append(
     h(
       "div",
-      { className: "audiokit-row" },
-      button,
-      clock,
-      statusLine,
-      h("label", {}, "Model ", modelSelect),
-      h("label", {}, "Language ", languageInput),
-      h("label", {}, confidenceBox, " confidence"),
+      { className: "audiokit-grid" },
+      field("Model", modelSelect),
+      field("Language", languageInput),
+      h("label", { className: "audiokit-check" }, confidenceBox, "Confidence"),
     ),
+    h("div", { className: "audiokit-actions" }, button, clock, statusLine),
     errorLine,
     board,
     result,
