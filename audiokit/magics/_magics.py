@@ -433,7 +433,7 @@ class AudiokitMagics(Magics):
         options.update(
             (k, v)
             for k, v in params.items()
-            if k in ("model", "language", "response_format", "logprobs")
+            if k in ("model", "language", "prompt", "temperature", "response_format", "logprobs")
         )
         if args.stream:
             options["stream"] = True

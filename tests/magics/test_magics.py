@@ -382,9 +382,13 @@ def test_widget_options(ip, speech):
     from audiokit.widgets import SpeakWidget, TranscribeWidget
 
     ip.user_ns["clip"] = speech
-    w = ip.run_line_magic("transcribe", "--widget -m whisper-1 -l en --stream clip")
+    w = ip.run_line_magic(
+        "transcribe",
+        "--widget -m whisper-1 -l en --stream --prompt 'A fox.' --temperature 0.2 clip",
+    )
     assert isinstance(w, TranscribeWidget)
     assert (w.model, w.language, w.stream) == ("whisper-1", "en", True)
+    assert (w.prompt, w.temperature) == ("A fox.", 0.2)
     assert w.audio == speech.data
     ip.user_ns["animal"] = "fox"
     w = ip.run_cell_magic("speak", "--widget -v coral -o out", "Hello {animal}.")

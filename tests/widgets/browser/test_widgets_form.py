@@ -127,8 +127,8 @@ _STYLES_JS = """
     probe.remove();
     return out;
   };
-  const run = el.querySelector("button.audiokit-run");
-  const text = el.querySelector("textarea");
+  const run = el.querySelector("button.audiokit-primary");
+  const text = el.querySelector("textarea, input.audiokit-control");
   return {
     background: css(el, "background-color"),
     color: css(el, "color"),
@@ -162,41 +162,70 @@ SPEAKER_CELL = "import audiokit.widgets\ns = audiokit.widgets.speaker()\ns"
 CELLS = [TRANSCRIBER_CELL, SPEAKER_CELL]
 
 
+def check_theme(widget: Any, theme: str, name: str) -> dict[str, str]:
+    """The widget's colours are the theme's own, and readable; returns them."""
+    got = styles(widget)
+    assert got["background"] == got["themeBackground"], (theme, name, got)
+    assert got["color"] == got["themeColor"], (theme, name, got)
+    assert got["inputBackground"] == got["themeInput"], (theme, name, got)
+    assert got["runBackground"] == got["themeAccept"], (theme, name, got)
+    assert got["font"].split(",")[0] == got["themeFont"].split(",")[0]
+    assert contrast(got["color"], got["background"]) >= MIN_TEXT_CONTRAST, got
+    assert contrast(got["inputColor"], got["inputBackground"]) >= MIN_TEXT_CONTRAST, got
+    assert contrast(got["runColor"], got["runBackground"]) >= MIN_TEXT_CONTRAST, got
+    return got
+
+
+def shoot(widget: Any, path: Path) -> None:
+    widget.scroll_into_view_if_needed()
+    widget.screenshot(path=str(path), animations="disabled")
+    assert path.stat().st_size > 5_000, path  # a real picture, not an empty box
+
+
 def test_widgets_follow_the_light_and_dark_themes(
-    open_notebook, set_theme, screenshot_dir, speech_wav
+    open_notebook, set_theme, screenshot_dir, speech_wav, tmp_path
 ):
-    nb = open_notebook(CELLS)
-    transcriber = nb.output(0).locator(".audiokit-transcriber")
-    speaker = nb.output(1).locator(".audiokit-speaker")
-    expect(speaker).to_be_visible(timeout=RESULT_TIMEOUT_MS)
-    transcriber.locator("input.audiokit-file").set_input_files(speech_wav)
-    expect(transcriber.locator(".audiokit-source")).to_have_text("sentence.wav")
-    speaker.locator("textarea.audiokit-text").fill(SENTENCE)
+    live_cell = "l = audiokit.widgets.live_captions()\nl"
+    nb = open_notebook([*CELLS, live_cell])
+    widgets = {
+        "transcriber": nb.output(0).locator(".audiokit-transcriber"),
+        "speaker": nb.output(1).locator(".audiokit-speaker"),
+        "live": nb.output(2).locator(".audiokit-live-captions"),
+    }
+    expect(widgets["live"]).to_be_visible(timeout=RESULT_TIMEOUT_MS)
+    widgets["transcriber"].locator("input.audiokit-file").set_input_files(speech_wav)
+    expect(widgets["transcriber"].locator(".audiokit-source")).to_have_text("sentence.wav")
+    widgets["speaker"].locator("textarea.audiokit-text").fill(SENTENCE)
 
     seen: dict[str, dict[str, dict[str, str]]] = {}
     for theme in THEMES:
         set_theme(nb.page, theme)
         seen[theme] = {}
-        for name, widget in (("transcriber", transcriber), ("speaker", speaker)):
-            widget.scroll_into_view_if_needed()
-            path = screenshot_dir / f"{name}-{theme}.png"
-            widget.screenshot(path=str(path), animations="disabled")
-            assert path.stat().st_size > 5_000, path  # a real picture, not an empty box
-            got = seen[theme][name] = styles(widget)
-            # The colours are the theme's own, not fixed ones.
-            assert got["background"] == got["themeBackground"], (theme, name, got)
-            assert got["color"] == got["themeColor"], (theme, name, got)
-            assert got["inputBackground"] == got["themeInput"], (theme, name, got)
-            assert got["runBackground"] == got["themeAccept"], (theme, name, got)
-            assert got["font"].split(",")[0] == got["themeFont"].split(",")[0]
-            # ...and readable: text, input text and the button's label stand out.
-            assert contrast(got["color"], got["background"]) >= MIN_TEXT_CONTRAST, got
-            assert contrast(got["inputColor"], got["inputBackground"]) >= MIN_TEXT_CONTRAST, got
-            assert contrast(got["runColor"], got["runBackground"]) >= MIN_TEXT_CONTRAST, got
-    for name in ("transcriber", "speaker"):
+        for name, widget in widgets.items():
+            shoot(widget, screenshot_dir / f"{name}-{theme}.png")
+            seen[theme][name] = check_theme(widget, theme, name)
+    for name in widgets:
         light, dark = seen["light"][name], seen["dark"][name]
         assert light["background"] != dark["background"]
         assert luminance(rgba(light["background"])[:3]) > luminance(rgba(dark["background"])[:3])
+
+    # An error reads as a message on the theme's colours, not a traceback.
+    notes = tmp_path / "notes.wav"
+    notes.write_text("these are not audio bytes\n" * 20)
+    transcriber = widgets["transcriber"]
+    transcriber.locator("input.audiokit-file").set_input_files(notes)
+    transcriber.locator("button.audiokit-run").click()
+    error = transcriber.locator(".audiokit-error")
+    expect(error).to_be_visible(timeout=RESULT_TIMEOUT_MS)
+    assert "Traceback" not in error.inner_text()
+    for theme in THEMES:
+        set_theme(nb.page, theme)
+        shoot(transcriber, screenshot_dir / f"transcriber-error-{theme}.png")
+        colors = error.evaluate(
+            "el => [getComputedStyle(el).color, getComputedStyle(el.closest('.audiokit-form'))"
+            ".backgroundColor]"
+        )
+        assert contrast(*colors) >= MIN_TEXT_CONTRAST, (theme, colors)
 
 
 def test_layout_reads_top_to_bottom(open_notebook):
