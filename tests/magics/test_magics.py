@@ -309,8 +309,8 @@ def test_library_errors_become_one_line_naming_the_option(ip, speech):
     line = one_line_error(ip, "%transcribe -f srt clip")
     assert line.startswith("UsageError: %transcribe --format:")
     assert "whisper-1" in line  # says what is allowed
-    line = one_line_error(ip, "%transcribe --diarize clip")
-    assert "--diarize" in line and "diariz" in line
+    line = one_line_error(ip, "%transcribe --diarize --prompt hi clip")
+    assert line.startswith("UsageError: %transcribe --prompt:") and "diarize" in line
     line = one_line_error(ip, "%transcribe --temperature 3 clip")
     assert "--temperature" in line
 
@@ -318,10 +318,11 @@ def test_library_errors_become_one_line_naming_the_option(ip, speech):
 def test_speaker_samples_are_resolved_and_sent(ip, speech):
     ip.user_ns["clip"] = speech
     ip.user_ns["ada_sample"] = speech  # 2.8 s: within the 2-10 s a reference must last
-    # The offline engine cannot diarize: the request got past the library's checks of the
-    # sample (resolved from the variable) and the engine's answer names the implying option.
-    line = one_line_error(ip, "%transcribe --speaker Ada=ada_sample clip")
-    assert line.startswith("UsageError: %transcribe --speaker:") and "diariz" in line
+    # The sample is resolved from the variable and sent; the offline engine diarizes and names
+    # the one voice after the reference clip of that same voice.
+    result, _captured = run(ip, "%transcribe --speaker Ada=ada_sample -o named clip")
+    assert result.error_in_exec is None, result.error_in_exec
+    assert ip.user_ns["named"].speakers == ["Ada"]
     line = one_line_error(ip, "%transcribe --speaker Ada=no_such_sample clip")
     assert "'no_such_sample'" in line and "--speaker" in line
     ip.user_ns["short_sample"] = speech.data[: len(speech.data) // 4]  # about 0.7 s
