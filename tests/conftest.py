@@ -3,6 +3,10 @@
 - ``_isolated_env`` (autouse): no test sees the developer's ``OPENAI_*`` / ``AUDIOKIT_*``
   variables, so a real API key can never be used by accident and the backend choice is explicit;
   ``AUDIOKIT_CACHE_DIR`` points to a fresh directory per test.
+- ``AUDIOKIT_WHISPER_MODEL=tiny.en`` for the whole run (set at import, so module-scoped engines
+  and subprocesses see it too): tests that need only *a* Whisper use the faster English-only
+  model; the default (multilingual base), languages and translation are tested by the tests that
+  name base (``tests/local/test_multilingual.py``, ``tests/local/test_translation.py``).
 - ``reference``: the API reference's example responses (``tests/fixtures/reference``).
 - ``make_audio``: real audio files (wav, flac, mp3, ogg, opus, m4a, webm) made with soundfile
   and PyAV from a generated tone, or silence.
@@ -55,6 +59,9 @@ try:
     settings.load_profile("audiokit")
 except ImportError:  # pragma: no cover - hypothesis is in the test extra
     pass
+
+# Whisper base is the product's default but ~2x slower than tiny.en (docs/local-engine.md).
+os.environ["AUDIOKIT_WHISPER_MODEL"] = "tiny.en"
 
 ENV_VARS = (
     "OPENAI_API_KEY",

@@ -105,7 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
     serve.add_argument("--api-key", default=None, help="require this bearer token")
-    serve.add_argument("--whisper-model", default=None, help="a faster-whisper model directory")
+    serve.add_argument(
+        "--whisper-model",
+        default=None,
+        help="base (default, multilingual), tiny.en (English only, faster) or a faster-whisper "
+        "model directory",
+    )
     serve.add_argument("--piper-voice", default=None, help="a Piper voice .onnx file")
     serve.add_argument(
         "--max-audio-seconds",

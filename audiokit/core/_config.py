@@ -275,5 +275,5 @@ def _announce_local() -> None:
         _announced_local = True
         logging.getLogger("audiokit").info(
             "no OPENAI_API_KEY or base_url set: using the offline local engine "
-            "(Whisper tiny.en + Piper)"
+            "(Whisper + Piper; AUDIOKIT_WHISPER_MODEL picks base or tiny.en)"
         )

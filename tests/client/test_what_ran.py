@@ -104,7 +104,10 @@ def test_in_process_errors_read_like_client_side_checks(local, wav):
     with pytest.raises(audiokit.BadRequestError) as caught:
         local.transcribe(wav, language="fr")
     error = caught.value
-    assert str(error) == "language='fr' is not allowed; allowed: en"
+    assert str(error) == (  # the suite runs tiny.en (tests/conftest.py)
+        "language='fr': this Whisper model is English-only (e.g. tiny.en); the default, base "
+        "(AUDIOKIT_WHISPER_MODEL=base, or unset it), knows 99 languages; allowed: en"
+    )
     assert (error.status_code, error.param, error.code) == (400, "language", "unsupported_value")
     assert error.in_process
 
@@ -115,7 +118,9 @@ def test_http_errors_still_say_http(server_url, wav):
         pytest.raises(audiokit.BadRequestError) as caught,
     ):
         client.transcribe(wav, language="fr")
-    assert str(caught.value).startswith("HTTP 400: language='fr' is not allowed")
+    assert str(caught.value).startswith(
+        "HTTP 400: language='fr': this Whisper model is English-only"
+    )
     assert not caught.value.in_process
 
 

@@ -68,7 +68,7 @@ def piper() -> PiperEngine:
 
 @pytest.fixture(scope="module")
 def whisper() -> WhisperEngine:
-    return WhisperEngine().load()
+    return WhisperEngine("tiny.en").load()  # the faster model; base: test_multilingual.py
 
 
 @pytest.fixture(scope="module")
@@ -210,6 +210,8 @@ def test_caller_mistakes_raise_validation_errors(whisper, short_16k) -> None:
         whisper.transcribe(short_16k, task="summarize")
     with pytest.raises(ValidationError, match=r"temperature=1\.5"):
         whisper.transcribe(short_16k, temperature=1.5)
+    with pytest.raises(ValidationError, match="beam_size=0"):
+        whisper.transcribe(short_16k, beam_size=0)
     with pytest.raises(ValidationError, match="samples"):
         whisper.transcribe(np.stack([short_16k, short_16k], axis=1))
     with pytest.raises(ValidationError, match="samples"):
