@@ -118,7 +118,8 @@ def test_streaming_matches_non_streaming(client: audiokit.Client, recordings: li
     deltas = [e.delta for e in stream if e.type == "transcript.text.delta"]
     assert len(deltas) > 3  # token by token, not one blob
     assert stream.transcript.text == "".join(deltas).strip()
-    assert stream.transcript.text == client.transcribe(recordings[0]).text
+    # the same decoding (greedy: logprobs and streams need it; plain requests get beam search)
+    assert stream.transcript.text == client.transcribe(recordings[0], logprobs=True).text
 
 
 def test_speech_formats_through_server(client: audiokit.Client) -> None:
