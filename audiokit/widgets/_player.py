@@ -13,7 +13,13 @@ and ``%transcribe … --player`` give a :class:`PlayerWidget`. What crosses to t
 - ``doubtful``: the ``low_confidence`` spans, least sure first, for the "next doubtful" button;
   ``bands`` and ``speaker_colors`` are the notebook display's own scales (``notebook``).
 - the audio, never as one message: the front end asks for it piece by piece (custom messages
-  with binary buffers, ``CHUNK_BYTES`` each); long uncompressed recordings are sent as Ogg Opus.
+  with binary buffers, ``CHUNK_BYTES`` each, a few in flight). Uncompressed recordings past
+  ``COMPRESS_ABOVE_BYTES`` are first compressed on a thread, in bounded memory, to 16 kbit/s
+  WebM Opus (``audio.encode_webm_opus``: an hour is about 8 MB, 16 pieces); without PyAV, to
+  Ogg Opus by libsndfile (decoded whole, and about four times slower). The front end streams
+  WebM Opus through Media Source Extensions, so playing starts with the first piece, and keeps
+  every piece to swap in the whole file as a Blob once all have arrived (seeking anywhere,
+  whatever the browser's MSE buffer quota); other types play from the Blob when complete.
 - edits come back as custom messages; each is a :class:`~audiokit.correction.Change` of the
   original text, applied with ``correction.apply_changes``: ``w.transcript`` is the reviewed
   transcript (``w.transcript.save("fixed.srt")``), ``w.change_list`` what was changed.
@@ -29,7 +35,7 @@ import numpy as np
 import traitlets
 
 from ..analysis import check_threshold, word_columns
-from ..audio import AudioInput, decode, encode, probe, to_audio_file
+from ..audio import AudioInput, decode, encode, encode_webm_opus, iter_blocks, probe, to_audio_file
 from ..correction import Change, Correction, apply_changes
 from ..notebook import BANDS, SPEAKER_COLORS, highlight_html
 from ..results import provides
@@ -41,11 +47,13 @@ if TYPE_CHECKING:
 __all__ = ["CHUNK_BYTES", "COMPRESS_ABOVE_BYTES", "PlayerWidget", "player"]
 
 CHUNK_BYTES = 512 * 1024  # one custom message of audio: far below any websocket limit
-# Uncompressed audio past this (a quarter of an hour of 16 kHz wav) is sent as Ogg Opus.
+# Uncompressed audio past this (a quarter of an hour of 16 kHz wav) is sent compressed.
 COMPRESS_ABOVE_BYTES = 24 * 1024 * 1024
-_COMPRESS_RATE_HZ = 24_000
+_COMPRESS_RATE_HZ = 16_000  # wideband: all of speech that matters for reviewing a transcript
+_COMPRESS_BITS_PER_S = 16_000
+_BLOCK_S = 60.0  # seconds decoded at a time while compressing
 _UNCOMPRESSED = {"wav", "flac", "pcm"}
-_MIME = {"ogg": "audio/ogg", "opus": "audio/ogg"}
+_WEBM_OPUS = 'audio/webm; codecs="opus"'  # the type Media Source Extensions stream
 
 
 def _timed_units(t: Transcript, duration: float | None) -> tuple[dict[str, list[Any]], str]:
@@ -186,7 +194,8 @@ class PlayerWidget(anywidget.AnyWidget):
         self.correction = apply_changes(transcript, (), method="manual")
         self.on_msg(self._on_message)
         if file.format in _UNCOMPRESSED and file.size > COMPRESS_ABOVE_BYTES:
-            threading.Thread(target=self._compress, args=(file.data,), daemon=True).start()
+            args = (file.data, file.content_type)
+            threading.Thread(target=self._compress, args=args, daemon=True).start()
         else:
             self._set_audio(file.data, file.content_type)
 
@@ -232,13 +241,19 @@ class PlayerWidget(anywidget.AnyWidget):
             self.audio_type = content_type
             self.audio_size = len(data)
 
-    def _compress(self, data: bytes) -> None:
+    def _compress(self, data: bytes, content_type: str) -> None:
+        rate = _COMPRESS_RATE_HZ
         try:
-            samples, rate = decode(data, sample_rate=_COMPRESS_RATE_HZ)
-            self._set_audio(encode(samples, rate, "opus"), _MIME["opus"])
+            try:
+                blocks = iter_blocks(data, sample_rate=rate, block_seconds=_BLOCK_S)
+                webm = encode_webm_opus(blocks, rate, bit_rate=_COMPRESS_BITS_PER_S)
+                self._set_audio(webm, _WEBM_OPUS)
+            except ModuleNotFoundError:  # no PyAV: libsndfile's Ogg Opus (Blob only, no MSE)
+                samples, rate = decode(data, sample_rate=rate)
+                self._set_audio(encode(samples, rate, "opus"), "audio/ogg")
         except Exception as exc:  # shown in the widget; the original bytes still play
             self.error = f"could not compress the audio ({one_line(exc)}); sending it as is"
-            self._set_audio(data, "audio/wav")
+            self._set_audio(data, content_type)
 
     def _on_message(self, _widget: Any, content: Any, _buffers: list[Any]) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
@@ -277,11 +292,25 @@ class PlayerWidget(anywidget.AnyWidget):
         )
 
     def __repr__(self) -> str:
+        # What a saved notebook shows as text: "Transcript player · 1,204 words · 7:31 · …"
         n = len(self.units.get("text", ()))
-        return (
-            f"PlayerWidget({n} words, {self.timing} timing, {len(self.doubtful)} doubtful spans,"
-            f" {len(self.change_list)} edits)"
-        )
+        parts = ["Transcript player", f"{n:,} word{'s' * (n != 1)}", _clock(self.duration)]
+        if self.timing != "word":
+            parts.append(f"{self.timing} timing")
+        if self.doubtful:
+            parts.append(f"{len(self.doubtful)} doubtful")
+        if self.change_list:
+            parts.append(f"{len(self.change_list)} edit{'s' * (len(self.change_list) != 1)}")
+        return " · ".join(parts)
+
+
+def _clock(seconds: float) -> str:
+    """``7:31``, ``1:00:00``; "duration unknown" for 0."""
+    if not seconds:
+        return "duration unknown"
+    s = round(seconds)
+    h, m = divmod(s // 60, 60)
+    return f"{h}:{m:02d}:{s % 60:02d}" if h else f"{m}:{s % 60:02d}"
 
 
 @provides("player")
