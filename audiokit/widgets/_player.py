@@ -27,6 +27,7 @@ and ``%transcribe … --player`` give a :class:`PlayerWidget`. What crosses to t
 
 from __future__ import annotations
 
+import html
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -235,6 +236,13 @@ class PlayerWidget(anywidget.AnyWidget):
 
     # -- audio to the front end -----------------------------------------------------------------
 
+    def audio_piece(self, index: int) -> bytes:
+        """Piece ``index`` of the audio the front end fetches (``chunk_bytes`` each, b"" past
+        the end or while the audio is being compressed: ``audio_size`` is 0 until then)."""
+        if index < 0:
+            return b""
+        return self._audio[index * self.chunk_bytes : (index + 1) * self.chunk_bytes]
+
     def _set_audio(self, data: bytes, content_type: str) -> None:
         self._audio = data
         with self.hold_sync():
@@ -259,8 +267,7 @@ class PlayerWidget(anywidget.AnyWidget):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "audio":
             index = int(content.get("index", 0))
-            piece = self._audio[index * self.chunk_bytes : (index + 1) * self.chunk_bytes]
-            self.send({"type": "audio", "index": index}, [piece])
+            self.send({"type": "audio", "index": index}, [self.audio_piece(index)])
         elif kind == "edit":
             try:
                 self.edit(int(content["index"]), str(content["text"]))
@@ -283,9 +290,8 @@ class PlayerWidget(anywidget.AnyWidget):
 
     def _fallback_html(self) -> str:
         head = (
-            "<div style='font-size:0.85em;opacity:0.75;margin-bottom:0.3em'>audiokit transcript "
-            f"player ({self.timing} timing, {len(self.change_list)} edits) — run the cell for the "
-            "interactive player</div>"
+            "<div style='font-size:0.85em;opacity:0.75;margin-bottom:0.3em'>"
+            f"{html.escape(repr(self))} — run the cell for the interactive player</div>"
         )
         return (
             f"<div class='audiokit-player-fallback'>{head}{highlight_html(self.transcript)}</div>"

@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 from audiokit.widgets import CHUNK_BYTES
 
 pytest.importorskip("jupyter_server")
-from jupyter_server.services.kernels.connection.base import (  # noqa: E402
+from jupyter_server.services.kernels.connection.base import (
     deserialize_msg_from_ws_v1,
 )
 
@@ -126,6 +126,8 @@ def test_an_hour_plays_while_loading_in_pieces_and_seeks_to_the_end(open_noteboo
     nb = open_notebook([HOUR_CELL], setup=socket.attach)
     widget = nb.output(0).locator(".audiokit-player")
     expect(widget).to_have_attribute("data-rendered", "true", timeout=PREPARE_TIMEOUT_MS)
+    # Compressed on the kernel's thread, then fetched in pieces; the page streams it (MSE).
+    expect(widget).to_have_attribute("data-stream", "mse", timeout=PREPARE_TIMEOUT_MS)
     facts = json.loads(
         nb.run_code(
             "import json; print(json.dumps(dict(words=len(w.units['text']),"
@@ -136,8 +138,6 @@ def test_an_hour_plays_while_loading_in_pieces_and_seeks_to_the_end(open_noteboo
     assert facts["words"] >= MIN_WORDS and facts["duration"] >= HOUR_S, facts
     assert f"{facts['words']:,} words" in facts["plain"] and "1:00:" in facts["plain"]
 
-    # Compressed on the kernel's thread, then fetched in pieces; the page streams it (MSE).
-    expect(widget).to_have_attribute("data-stream", "mse", timeout=PREPARE_TIMEOUT_MS)
     total = -(-facts["size"] // CHUNK_BYTES)
     assert facts["type"].startswith("audio/webm") and not facts["error"], facts
     assert facts["size"] < facts["wav"] / 8, facts  # Opus, not the wav
