@@ -23,6 +23,8 @@ class LocalResponse:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | Iterator[bytes] = b""
+    # Added by the in-process transport only; `audiokit serve` sends ``headers`` alone.
+    in_process_headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def json(cls, data: Any, status: int = 200) -> LocalResponse:

@@ -10,6 +10,9 @@ and ``%transcribe … --player`` give a :class:`PlayerWidget`. What crosses to t
   (srt/vtt/diarized/live; ``timing="segment"``: the highlight follows segments); words with no
   time at all (json with logprobs) are placed in proportion to their position in the text
   between the known times, the start and the audio's end, and marked approximate.
+  Confidence is the analysis layer's: the least sure token (``logprobs``) of each word, else
+  the word's own probability, which the offline engine's transcripts carry in-process (the
+  API's verbose_json words have none, so over HTTP a timed transcript has no colours).
 - ``doubtful``: the ``low_confidence`` spans, least sure first, for the "next doubtful" button;
   ``bands`` and ``speaker_colors`` are the notebook display's own scales (``notebook``).
 - the audio, never as one message: the front end asks for it piece by piece (custom messages

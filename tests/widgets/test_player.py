@@ -37,6 +37,8 @@ def test_word_times_come_from_the_words(timed, speech):
     assert w.timing == "word"
     assert w.units["start"] == [round(x.start, 3) for x in timed.word_list]
     assert not any(w.units["approx"])
+    # Offline, Whisper's word probabilities come in-process: the words are coloured.
+    assert w.units["conf"] == [round(x.probability, 4) for x in timed.word_list]
     assert isinstance(audiokit.widgets.player(timed, speech), audiokit.widgets.PlayerWidget)
 
 

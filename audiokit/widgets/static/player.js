@@ -111,7 +111,7 @@ function render({ model, el }) {
   if (hasConf) {
     legend.append("confidence:");
     for (const [, color, label] of bands) legend.append(swatch(color), label);
-  } else legend.append("no confidence figures (transcribe with logprobs=True)");
+  } else legend.append("no confidence figures (transcribe with logprobs=True, or offline)");
   if (speakers.length) {
     legend.append(" · speakers:");
     for (const s of speakers) legend.append(swatch(speakerColor.get(s)), s);

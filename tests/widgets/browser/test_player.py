@@ -68,6 +68,8 @@ def test_playing_highlights_the_word_at_current_time(open_notebook, ui, tmp_path
     starts = units["start"]
     assert nb.run_code("print(w.timing)").strip() == "word"
     expect(widget.locator(".audiokit-word")).to_have_count(len(starts))
+    # Offline verbose_json: coloured by Whisper's word probabilities (in-process).
+    expect(widget.locator(".audiokit-player-legend")).to_contain_text("confidence:")
     nb.page.screenshot(path=screenshot_dir(tmp_path) / f"player-{ui}-light.png")
     # Each time the highlight moves, note the audio clock; then play to the end.
     samples = widget.evaluate(
