@@ -85,7 +85,8 @@ def test_saved_notebooks_get_a_readable_transcript(timed, speech):
     assert "application/vnd.jupyter.widget-view+json" in data
     assert timed.word_list[3].word.strip() in data["text/html"]
     n = len(w.units["text"])
-    assert data["text/plain"] == f"Transcript player · {n} words · 0:0{round(w.duration)}"
+    doubtful = f" · {len(w.doubtful)} doubtful" if w.doubtful else ""
+    assert data["text/plain"] == f"Transcript player · {n} words · 0:0{round(w.duration)}{doubtful}"
     assert data["text/plain"] in data["text/html"]
     w.edit(0, "A")
     assert repr(w).endswith(" · 1 edit")
