@@ -22,7 +22,6 @@ from typing import Any
 
 from ..core import (
     ENGINE_HEADER,
-    WORD_PROBABILITIES_HEADER,
     AudioDecodeError,
     AudiokitError,
     UnsupportedError,
@@ -321,11 +320,7 @@ class LocalApp:
         body = transcript.to_response(request.response_format or "json")
         if isinstance(body, str):
             return LocalResponse(200, {"content-type": "text/plain; charset=utf-8"}, body.encode())
-        response = LocalResponse.json(body)
-        if body.get("words") and all(w.probability is not None for w in transcript.word_list):
-            probabilities = ",".join(f"{w.probability:.4f}" for w in transcript.word_list)
-            response.in_process_headers[WORD_PROBABILITIES_HEADER] = probabilities
-        return response
+        return LocalResponse.json(body).with_word_probabilities(transcript.word_list, body)
 
     def _run_diarized(self, request: Any, file: bytes) -> LocalResponse:
         from ._diarized import diarized_response
