@@ -4,7 +4,7 @@ from ._backends import as_float32, to_mono
 from ._blocks import iter_blocks
 from ._checks import SCAN_SECONDS, SILENCE_PEAK, check_audio
 from ._decode import AudioInfo, decode, probe
-from ._encode import ENCODE_FORMATS, encode
+from ._encode import ENCODE_FORMATS, encode, encode_webm_opus
 from ._inputs import AudioFile, AudioInput, is_array, sniff_format, to_audio_file
 from ._pauses import FRAME_SECONDS, Pause, choose_cut, energy_db, find_pauses
 from ._resample import resample, stream_resampler
@@ -27,6 +27,7 @@ __all__ = [
     "choose_cut",
     "decode",
     "encode",
+    "encode_webm_opus",
     "energy_db",
     "find_pauses",
     "is_array",

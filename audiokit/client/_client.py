@@ -10,13 +10,20 @@ compatible server at ``base_url``), or the offline engine in-process.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ..audio import AudioInput
-from ..core import ENGINE_HEADER, Settings, defaults, resolve_settings
+from ..core import (
+    ENGINE_HEADER,
+    WORD_PROBABILITIES_HEADER,
+    Settings,
+    defaults,
+    resolve_settings,
+)
 from ..jobs import AsyncSpeechPieces, SpeechJob, SpeechPieces, TranscriptionJob
 from ..results import (
     AsyncSpeechStream,
@@ -156,7 +163,7 @@ class _ClientBase:
     def _transcript(
         request: APIRequest, body: Any, task: str, headers: Mapping[str, str]
     ) -> Transcript:
-        return Transcript.from_response(
+        transcript = Transcript.from_response(
             body,
             request.response_format or "json",
             model=request.params.get("model"),
@@ -164,6 +171,7 @@ class _ClientBase:
             params=request.params,
             engine=headers.get(ENGINE_HEADER),  # the offline engine says what really ran
         )
+        return _with_word_probabilities(transcript, headers.get(WORD_PROBABILITIES_HEADER))
 
     @staticmethod
     def _speech_result(request: APIRequest, body: bytes, headers: Mapping[str, str]) -> Speech:
@@ -171,6 +179,21 @@ class _ClientBase:
         return Speech(
             body, format=fmt, params=dict(request.params), engine=headers.get(ENGINE_HEADER)
         )
+
+
+def _with_word_probabilities(transcript: Transcript, header: str | None) -> Transcript:
+    """Whisper's word probabilities, which the offline engine hands over in-process (the
+    verbose_json words of the API carry none): they become ``Word.probability``, the
+    confidence ``t.words``, ``t.highlight()`` and the player fall back to without logprobs."""
+    words = transcript.word_list
+    try:
+        probabilities = [float(p) for p in header.split(",")] if header else []
+    except ValueError:
+        return transcript
+    if not words or len(probabilities) != len(words):
+        return transcript
+    new = tuple(replace(w, probability=p) for w, p in zip(words, probabilities, strict=True))
+    return replace(transcript, word_list=new)
 
 
 class Client(

@@ -29,6 +29,7 @@ from ._constants import (
     TEMPERATURE_RANGE,
     UPLOAD_EXTENSIONS,
     USER_AGENT,
+    WORD_PROBABILITIES_HEADER,
 )
 from ._errors import (
     APIConnectionError,
@@ -77,6 +78,7 @@ __all__ = [
     "TEMPERATURE_RANGE",
     "UPLOAD_EXTENSIONS",
     "USER_AGENT",
+    "WORD_PROBABILITIES_HEADER",
     "APIConnectionError",
     "APIError",
     "APIResponseError",

@@ -22,12 +22,17 @@ __all__ = [
     "TEMPERATURE_RANGE",
     "UPLOAD_EXTENSIONS",
     "USER_AGENT",
+    "WORD_PROBABILITIES_HEADER",
 ]
 
 USER_AGENT = f"audiokit/{__version__}"
 # audiokit's offline engine says which model or voice really ran (e.g. "Whisper tiny.en"): the
 # client keeps it as `Transcript.engine` / `Speech.engine`, whatever model or voice was asked.
 ENGINE_HEADER = "x-audiokit-engine"
+# Whisper's word probabilities (comma-separated, one per verbose_json word), from the offline
+# engine to the client *in-process only*: the in-process transport adds this header, `audiokit
+# serve` never sends it, and the JSON keeps the API's shape (its words have no probability).
+WORD_PROBABILITIES_HEADER = "x-audiokit-word-probabilities"
 
 # /audio/transcriptions and /audio/translations
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # the API's upload limit: 25 MB

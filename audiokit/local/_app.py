@@ -324,7 +324,7 @@ class LocalApp:
         body = transcript.to_response(request.response_format or "json")
         if isinstance(body, str):
             return LocalResponse(200, {"content-type": "text/plain; charset=utf-8"}, body.encode())
-        return LocalResponse.json(body)
+        return LocalResponse.json(body).with_word_probabilities(transcript.word_list, body)
 
     def _run_diarized(self, request: Any, file: bytes) -> LocalResponse:
         from ._diarized import diarized_response

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core import WORD_PROBABILITIES_HEADER
+
 __all__ = ["LocalResponse"]
 
 
@@ -23,10 +25,20 @@ class LocalResponse:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | Iterator[bytes] = b""
+    # Added by the in-process transport only; `audiokit serve` sends ``headers`` alone.
+    in_process_headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def json(cls, data: Any, status: int = 200) -> LocalResponse:
         return cls(status, {"content-type": "application/json"}, json.dumps(data).encode())
+
+    def with_word_probabilities(self, words: Any, body: Any) -> LocalResponse:
+        """Whisper's word probabilities for the in-process client, when ``body`` (the API's
+        JSON, whose words have none) lists the words: ``WORD_PROBABILITIES_HEADER``."""
+        if body.get("words") and words and all(w.probability is not None for w in words):
+            text = ",".join(f"{w.probability:.4f}" for w in words)
+            self.in_process_headers[WORD_PROBABILITIES_HEADER] = text
+        return self
 
     @classmethod
     def error(

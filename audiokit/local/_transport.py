@@ -50,7 +50,8 @@ class LocalTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
 def _response(local: LocalResponse, request: httpx.Request, body: bytes | None) -> httpx.Response:
     content: Any = body if body is not None else _chunks(local.body)  # type: ignore[arg-type]
-    return httpx.Response(local.status, headers=local.headers, request=request, content=content)
+    headers = {**local.headers, **local.in_process_headers}
+    return httpx.Response(local.status, headers=headers, request=request, content=content)
 
 
 def _chunks(body: Iterator[bytes]) -> Iterator[bytes]:

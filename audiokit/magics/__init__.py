@@ -7,11 +7,19 @@ Imported only by ``%load_ext audiokit``: IPython's magic machinery is not light.
 """
 
 from ._magics import MODEL_SETTINGS, AudiokitMagics, load_ipython_extension
-from ._sources import is_single, resolve_source, resolve_sources, resolve_speakers, substitute
+from ._sources import (
+    check_player,
+    is_single,
+    resolve_source,
+    resolve_sources,
+    resolve_speakers,
+    substitute,
+)
 
 __all__ = [
     "MODEL_SETTINGS",
     "AudiokitMagics",
+    "check_player",
     "is_single",
     "load_ipython_extension",
     "resolve_source",

@@ -34,6 +34,7 @@ from traitlets import Enum, TraitError, Unicode, default, validate
 from .. import client as api
 from ..core import BACKENDS, AudiokitError, Defaults, StreamError, defaults
 from ._sources import (
+    check_player,
     is_single,
     resolve_source,
     resolve_sources,
@@ -196,6 +197,8 @@ class AudiokitMagics(Magics):
         args = self._parse(self.transcribe, line)
         if args is None:
             return None
+        if args.player:  # before any work: the player takes one finished transcript
+            check_player(args.source, stream=args.stream, live=args.live, widget=args.widget)
         params = _drop_none(
             model=args.model,
             language=args.language,

@@ -16,7 +16,14 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-__all__ = ["is_single", "resolve_source", "resolve_sources", "resolve_speakers", "substitute"]
+__all__ = [
+    "check_player",
+    "is_single",
+    "resolve_source",
+    "resolve_sources",
+    "resolve_speakers",
+    "substitute",
+]
 
 
 def resolve_source(ns: Mapping[str, Any], source: str, what: str) -> Any:
@@ -95,3 +102,29 @@ def _is_glob(source: str) -> bool:
 def is_single(source: str | None) -> bool:
     """Whether SOURCE names one input (not a glob that matches files)."""
     return not (source and _is_glob(source) and not os.path.exists(source))
+
+
+# Why each option cannot go with --player, which shows one finished transcript under its audio.
+_NOT_WITH_PLAYER = {
+    "stream": "a stream shows the text as it is produced, and the player needs the finished "
+    "transcript with its times; drop --stream (or --player)",
+    "live": "live captions follow the microphone (or a live session) as it goes, and the player "
+    "needs one finished transcript of one recording; use one or the other",
+    "widget": "--widget shows the transcriber widget instead; use one or the other",
+}
+
+
+def check_player(source: str | None, **options: bool) -> None:
+    """``UsageError`` unless ``%transcribe --player`` has one SOURCE and none of ``options``."""
+    for name, given in options.items():
+        if given:
+            why = _NOT_WITH_PLAYER[name]
+            raise UsageError(f"%transcribe --player cannot be combined with --{name}: {why}")
+    if not source:
+        raise UsageError("%transcribe --player: give a SOURCE: the recording to play")
+    if not is_single(source):
+        raise UsageError(
+            f"%transcribe --player: {source!r} is a glob, a batch of files, and the player shows "
+            "one recording at a time: give one file (or open batch results one by one with "
+            "t.player(path))"
+        )

@@ -10,10 +10,19 @@ and ``%transcribe … --player`` give a :class:`PlayerWidget`. What crosses to t
   (srt/vtt/diarized/live; ``timing="segment"``: the highlight follows segments); words with no
   time at all (json with logprobs) are placed in proportion to their position in the text
   between the known times, the start and the audio's end, and marked approximate.
+  Confidence is the analysis layer's: the least sure token (``logprobs``) of each word, else
+  the word's own probability, which the offline engine's transcripts carry in-process (the
+  API's verbose_json words have none, so over HTTP a timed transcript has no colours).
 - ``doubtful``: the ``low_confidence`` spans, least sure first, for the "next doubtful" button;
   ``bands`` and ``speaker_colors`` are the notebook display's own scales (``notebook``).
 - the audio, never as one message: the front end asks for it piece by piece (custom messages
-  with binary buffers, ``CHUNK_BYTES`` each); long uncompressed recordings are sent as Ogg Opus.
+  with binary buffers, ``CHUNK_BYTES`` each, a few in flight). Uncompressed recordings past
+  ``COMPRESS_ABOVE_BYTES`` are first compressed on a thread, in bounded memory, to 16 kbit/s
+  WebM Opus (``audio.encode_webm_opus``: an hour is about 8 MB, 16 pieces); without PyAV, to
+  Ogg Opus by libsndfile (decoded whole, and about four times slower). The front end streams
+  WebM Opus through Media Source Extensions, so playing starts with the first piece, and keeps
+  every piece to swap in the whole file as a Blob once all have arrived (seeking anywhere,
+  whatever the browser's MSE buffer quota); other types play from the Blob when complete.
 - edits come back as custom messages; each is a :class:`~audiokit.correction.Change` of the
   original text, applied with ``correction.apply_changes``: ``w.transcript`` is the reviewed
   transcript (``w.transcript.save("fixed.srt")``), ``w.change_list`` what was changed.
@@ -21,6 +30,7 @@ and ``%transcribe … --player`` give a :class:`PlayerWidget`. What crosses to t
 
 from __future__ import annotations
 
+import html
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +39,7 @@ import numpy as np
 import traitlets
 
 from ..analysis import check_threshold, word_columns
-from ..audio import AudioInput, decode, encode, probe, to_audio_file
+from ..audio import AudioInput, decode, encode, encode_webm_opus, iter_blocks, probe, to_audio_file
 from ..correction import Change, Correction, apply_changes
 from ..notebook import BANDS, SPEAKER_COLORS, highlight_html
 from ..results import provides
@@ -41,11 +51,13 @@ if TYPE_CHECKING:
 __all__ = ["CHUNK_BYTES", "COMPRESS_ABOVE_BYTES", "PlayerWidget", "player"]
 
 CHUNK_BYTES = 512 * 1024  # one custom message of audio: far below any websocket limit
-# Uncompressed audio past this (a quarter of an hour of 16 kHz wav) is sent as Ogg Opus.
+# Uncompressed audio past this (a quarter of an hour of 16 kHz wav) is sent compressed.
 COMPRESS_ABOVE_BYTES = 24 * 1024 * 1024
-_COMPRESS_RATE_HZ = 24_000
+_COMPRESS_RATE_HZ = 16_000  # wideband: all of speech that matters for reviewing a transcript
+_COMPRESS_BITS_PER_S = 16_000
+_BLOCK_S = 60.0  # seconds decoded at a time while compressing
 _UNCOMPRESSED = {"wav", "flac", "pcm"}
-_MIME = {"ogg": "audio/ogg", "opus": "audio/ogg"}
+_WEBM_OPUS = 'audio/webm; codecs="opus"'  # the type Media Source Extensions stream
 
 
 def _timed_units(t: Transcript, duration: float | None) -> tuple[dict[str, list[Any]], str]:
@@ -186,7 +198,8 @@ class PlayerWidget(anywidget.AnyWidget):
         self.correction = apply_changes(transcript, (), method="manual")
         self.on_msg(self._on_message)
         if file.format in _UNCOMPRESSED and file.size > COMPRESS_ABOVE_BYTES:
-            threading.Thread(target=self._compress, args=(file.data,), daemon=True).start()
+            args = (file.data, file.content_type)
+            threading.Thread(target=self._compress, args=args, daemon=True).start()
         else:
             self._set_audio(file.data, file.content_type)
 
@@ -226,26 +239,38 @@ class PlayerWidget(anywidget.AnyWidget):
 
     # -- audio to the front end -----------------------------------------------------------------
 
+    def audio_piece(self, index: int) -> bytes:
+        """Piece ``index`` of the audio the front end fetches (``chunk_bytes`` each, b"" past
+        the end or while the audio is being compressed: ``audio_size`` is 0 until then)."""
+        if index < 0:
+            return b""
+        return self._audio[index * self.chunk_bytes : (index + 1) * self.chunk_bytes]
+
     def _set_audio(self, data: bytes, content_type: str) -> None:
         self._audio = data
         with self.hold_sync():
             self.audio_type = content_type
             self.audio_size = len(data)
 
-    def _compress(self, data: bytes) -> None:
+    def _compress(self, data: bytes, content_type: str) -> None:
+        rate = _COMPRESS_RATE_HZ
         try:
-            samples, rate = decode(data, sample_rate=_COMPRESS_RATE_HZ)
-            self._set_audio(encode(samples, rate, "opus"), _MIME["opus"])
+            try:
+                blocks = iter_blocks(data, sample_rate=rate, block_seconds=_BLOCK_S)
+                webm = encode_webm_opus(blocks, rate, bit_rate=_COMPRESS_BITS_PER_S)
+                self._set_audio(webm, _WEBM_OPUS)
+            except ModuleNotFoundError:  # no PyAV: libsndfile's Ogg Opus (Blob only, no MSE)
+                samples, rate = decode(data, sample_rate=rate)
+                self._set_audio(encode(samples, rate, "opus"), "audio/ogg")
         except Exception as exc:  # shown in the widget; the original bytes still play
             self.error = f"could not compress the audio ({one_line(exc)}); sending it as is"
-            self._set_audio(data, "audio/wav")
+            self._set_audio(data, content_type)
 
     def _on_message(self, _widget: Any, content: Any, _buffers: list[Any]) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "audio":
             index = int(content.get("index", 0))
-            piece = self._audio[index * self.chunk_bytes : (index + 1) * self.chunk_bytes]
-            self.send({"type": "audio", "index": index}, [piece])
+            self.send({"type": "audio", "index": index}, [self.audio_piece(index)])
         elif kind == "edit":
             try:
                 self.edit(int(content["index"]), str(content["text"]))
@@ -268,20 +293,33 @@ class PlayerWidget(anywidget.AnyWidget):
 
     def _fallback_html(self) -> str:
         head = (
-            "<div style='font-size:0.85em;opacity:0.75;margin-bottom:0.3em'>audiokit transcript "
-            f"player ({self.timing} timing, {len(self.change_list)} edits) — run the cell for the "
-            "interactive player</div>"
+            "<div style='font-size:0.85em;opacity:0.75;margin-bottom:0.3em'>"
+            f"{html.escape(repr(self))} — run the cell for the interactive player</div>"
         )
         return (
             f"<div class='audiokit-player-fallback'>{head}{highlight_html(self.transcript)}</div>"
         )
 
     def __repr__(self) -> str:
+        # What a saved notebook shows as text: "Transcript player · 1,204 words · 7:31 · …"
         n = len(self.units.get("text", ()))
-        return (
-            f"PlayerWidget({n} words, {self.timing} timing, {len(self.doubtful)} doubtful spans,"
-            f" {len(self.change_list)} edits)"
-        )
+        parts = ["Transcript player", f"{n:,} word{'s' * (n != 1)}", _clock(self.duration)]
+        if self.timing != "word":
+            parts.append(f"{self.timing} timing")
+        if self.doubtful:
+            parts.append(f"{len(self.doubtful)} doubtful")
+        if self.change_list:
+            parts.append(f"{len(self.change_list)} edit{'s' * (len(self.change_list) != 1)}")
+        return " · ".join(parts)
+
+
+def _clock(seconds: float) -> str:
+    """``7:31``, ``1:00:00``; "duration unknown" for 0."""
+    if not seconds:
+        return "duration unknown"
+    s = round(seconds)
+    h, m = divmod(s // 60, 60)
+    return f"{h}:{m:02d}:{s % 60:02d}" if h else f"{m}:{s % 60:02d}"
 
 
 @provides("player")

@@ -11,7 +11,15 @@ import pytest
 import soundfile as sf
 from _tools import require
 
-from audiokit.audio import ENCODE_FORMATS, decode, encode, iter_blocks, probe, resample
+from audiokit.audio import (
+    ENCODE_FORMATS,
+    decode,
+    encode,
+    encode_webm_opus,
+    iter_blocks,
+    probe,
+    resample,
+)
 from audiokit.audio._resample import _NumpyResampler, _resample_mono
 from audiokit.core import AudioDecodeError, ValidationError
 
@@ -318,3 +326,20 @@ def test_probe_reads_a_path_like_the_same_bytes(tmp_path) -> None:
 def test_iter_blocks_rejects_a_missing_file(tmp_path) -> None:
     with pytest.raises(FileNotFoundError):
         iter_blocks(tmp_path / "nope.wav")
+
+
+def test_encode_webm_opus_streams_blocks_into_one_webm_file() -> None:
+    x = tone(rate=16_000, seconds=12.0)
+    blocks = iter_blocks(encode(x, 16_000, "wav"), sample_rate=16_000, block_seconds=5.0)
+    webm = encode_webm_opus(blocks, 16_000)
+    assert webm[:4] == b"\x1a\x45\xdf\xa3"  # EBML: a Matroska/WebM file
+    info = probe(webm)
+    assert (info.format, info.channels) == ("webm", 1)
+    assert info.duration == pytest.approx(12.0, abs=0.05)
+    back, rate = decode(webm, sample_rate=16_000)
+    assert abs(len(back) - len(x)) < 0.05 * rate
+    assert peak_hz(back, rate) == pytest.approx(TONE_HZ, abs=5)
+    assert rms(back) == pytest.approx(rms(x), rel=0.2)
+    assert len(webm) < 12.0 * 16_000 / 8 * 1.5  # about the 16 kbit/s asked for
+    with pytest.raises(ValidationError, match="sample_rate"):
+        encode_webm_opus([x], 22_050)

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 import audiokit
-from audiokit.core import ENGINE_HEADER
+from audiokit.core import ENGINE_HEADER, WORD_PROBABILITIES_HEADER
 from audiokit.local import LocalApp
 from audiokit.server import create_app, serve_in_thread
 
@@ -152,3 +152,33 @@ def test_errors_name_the_upload_never_its_content(server_url, local):
         local.transcribe(content)
     assert str(caught.value).startswith(f"file='<{len(content)} bytes>'")
     assert "hello" not in str(caught.value)
+
+
+def test_offline_word_probabilities_come_in_process_and_never_over_http(local, wav, server_url):
+    # The API's verbose_json words have no probability; Whisper's reach the in-process client
+    # beside the JSON (a header the in-process transport adds), so offline words get a
+    # confidence, while `audiokit serve` answers exactly what the API would.
+    params = dict(model="whisper-1", response_format="verbose_json",
+                  timestamp_granularities=["word", "segment"])  # fmt: skip
+    t = local.transcribe(wav, **params)
+    probabilities = [w.probability for w in t.word_list]
+    assert probabilities and all(p is not None and 0 < p <= 1 for p in probabilities)
+    assert all(set(w) == {"word", "start", "end"} for w in t.raw["words"])  # API-shaped JSON
+    assert t.words["confidence"].tolist() == pytest.approx(probabilities)
+    again = audiokit.Transcript.from_dict(t.to_dict())
+    assert [w.probability for w in again.word_list] == probabilities
+
+    with httpx.Client(base_url=server_url) as http:
+        answer = http.post(
+            "/v1/audio/transcriptions",
+            files={"file": ("fox.wav", wav, "audio/wav")},
+            data={"model": "whisper-1", "response_format": "verbose_json",
+                  "timestamp_granularities[]": "word"},
+        )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    assert WORD_PROBABILITIES_HEADER not in answer.headers
+    assert all(set(w) == {"word", "start", "end"} for w in answer.json()["words"])
+    remote = audiokit.Client(base_url=server_url + "/v1", api_key="sk-local-0000000000")
+    over_http = remote.transcribe(wav, **params)
+    assert [w.word for w in over_http.word_list] == [w.word for w in t.word_list]
+    assert all(w.probability is None for w in over_http.word_list)

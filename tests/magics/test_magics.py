@@ -520,3 +520,49 @@ def test_live_transcript_view_shows_a_cursor_until_done():
     assert repr(view) == "Hello▌" and "streaming" in view._repr_html_()
     view.done = True
     assert repr(view) == "Hello" and "▌" not in view._repr_html_()
+
+
+# -- %transcribe --player -----------------------------------------------------------------------
+
+
+def test_transcribe_player_shows_the_widget_with_the_transcript(ip, wav_path):
+    pytest.importorskip("anywidget")
+    from audiokit.widgets import PlayerWidget
+
+    cell = f"%transcribe --player -m whisper-1 --timestamps word,segment -o t {wav_path}"
+    result, captured = run(ip, cell)
+    assert result.error_in_exec is None, captured.stderr
+    player = result.result  # the cell's value: what the notebook displays
+    assert isinstance(player, PlayerWidget) and ip.user_ns["t"] is player
+    assert player.timing == "word"
+    assert wer(SENTENCE, player.transcript.text) <= MAX_WER, player.transcript.text
+    assert "".join(player.units["text"]).replace(" ", "") in player.transcript.text.replace(" ", "")
+    data = bundle(ip, player)
+    assert "application/vnd.jupyter.widget-view+json" in data
+    n = len(player.units["text"])
+    assert data["text/plain"].startswith(f"Transcript player · {n} words · 0:0")
+    assert player.units["text"][0] in data["text/html"]  # the saved notebook's fallback
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        ("--stream", "cannot be combined with --stream: a stream shows the text as it is"),
+        ("--live", "cannot be combined with --live: live captions"),
+        ("--widget", "cannot be combined with --widget"),
+    ],
+)
+def test_transcribe_player_refuses_stream_live_and_widget_before_any_work(ip, options, says):
+    # The SOURCE does not exist: the option check comes first, before the file is looked for.
+    line = one_line_error(ip, f"%transcribe --player {options} -o t missing.wav")
+    assert line.startswith("UsageError: %transcribe --player ") and says in line, line
+    assert "t" not in ip.user_ns
+
+
+def test_transcribe_player_refuses_a_glob_of_several_files(ip, speech, tmp_path):
+    for name in ("a.wav", "b.wav"):
+        speech.save(tmp_path / name)
+    line = one_line_error(ip, f"%transcribe --player -o t {tmp_path}/*.wav")
+    assert "--player" in line and "is a glob, a batch of files" in line, line
+    assert "one recording at a time" in line and "t" not in ip.user_ns
+    assert "give a SOURCE" in one_line_error(ip, "%transcribe --player")

@@ -3,6 +3,11 @@ the saved-notebook fallback. The page itself is tested in ``browser/test_player.
 
 from __future__ import annotations
 
+import re
+import time
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 import audiokit
@@ -11,6 +16,7 @@ pytest.importorskip("anywidget")
 import audiokit.widgets
 
 SENTENCE = "The quick brown fox jumps over the lazy dog near the river bank."
+COMPRESS_TIMEOUT_S = 300  # compressing a quarter of an hour on a busy machine
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +37,8 @@ def test_word_times_come_from_the_words(timed, speech):
     assert w.timing == "word"
     assert w.units["start"] == [round(x.start, 3) for x in timed.word_list]
     assert not any(w.units["approx"])
+    # Offline, Whisper's word probabilities come in-process: the words are coloured.
+    assert w.units["conf"] == [round(x.probability, 4) for x in timed.word_list]
     assert isinstance(audiokit.widgets.player(timed, speech), audiokit.widgets.PlayerWidget)
 
 
@@ -76,4 +84,42 @@ def test_saved_notebooks_get_a_readable_transcript(timed, speech):
     data, _ = w._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in data
     assert timed.word_list[3].word.strip() in data["text/html"]
-    assert f"PlayerWidget({len(w.units['text'])} words" in data["text/plain"]
+    n = len(w.units["text"])
+    doubtful = f" · {len(w.doubtful)} doubtful" if w.doubtful else ""
+    assert data["text/plain"] == f"Transcript player · {n} words · 0:0{round(w.duration)}{doubtful}"
+    assert data["text/plain"] in data["text/html"]
+    w.edit(0, "A")
+    assert repr(w).endswith(" · 1 edit")
+
+
+def test_long_uncompressed_audio_is_sent_as_webm_opus_in_pieces(timed, speech):
+    from audiokit.audio import decode, encode, probe
+
+    samples, rate = decode(speech.data, sample_rate=16_000)
+    reps = -(-(audiokit.widgets.COMPRESS_ABOVE_BYTES // 2 + 1) // len(samples))  # 16-bit
+    wav = encode(np.tile(samples, reps), rate, "wav")
+    assert len(wav) > audiokit.widgets.COMPRESS_ABOVE_BYTES
+    w = timed.player(wav)
+    deadline = time.monotonic() + COMPRESS_TIMEOUT_S
+    while not w.audio_size and time.monotonic() < deadline:
+        time.sleep(0.2)  # poll interval of a condition wait: compressed on the widget's thread
+    assert w.audio_size and not w.error, w.error
+    assert w.audio_type == 'audio/webm; codecs="opus"'
+    pieces = [w.audio_piece(i) for i in range(-(-w.audio_size // w.chunk_bytes) + 1)]
+    assert all(0 < len(p) <= w.chunk_bytes for p in pieces[:-1]) and pieces[-1] == b""
+    webm = b"".join(pieces)
+    assert len(webm) == w.audio_size < len(wav) / 8
+    info = probe(webm)
+    assert info.format == "webm" and info.duration == pytest.approx(
+        len(samples) * reps / rate, abs=0.5
+    )
+    assert w.audio_piece(-1) == b""
+
+
+def test_the_front_end_needs_nothing_from_jupyterlab():
+    # Notebook 7, VS Code and others: every theme variable has a fallback, no host API is used.
+    static = Path(audiokit.widgets.__file__).parent / "static"
+    css = (static / "player.css").read_text()
+    assert re.findall(r"var\(--[\w-]+\)", css) == []  # var(--jp-x) without ", fallback"
+    js = (static / "player.js").read_text()
+    assert "import " not in js.replace("import.meta", "") and "jupyterapp" not in js

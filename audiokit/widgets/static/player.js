@@ -2,8 +2,8 @@
 //
 // The transcript arrives as columns (`units`: text, before, start, end, approx, conf, speaker);
 // the audio is fetched piece by piece with custom messages ({type: "audio", index} → one binary
-// buffer each, a few in flight) and played from a Blob URL, so an hour of audio is never one
-// websocket message. Words are rendered a few paragraphs per animation frame, in paragraphs with
+// buffer each, a few in flight), streamed through Media Source Extensions when it is WebM Opus
+// and otherwise played from a Blob URL, so an hour of audio is never one websocket message. Words are rendered a few paragraphs per animation frame, in paragraphs with
 // `content-visibility: auto`, so long transcripts keep the page responsive. While playing, a
 // requestAnimationFrame loop finds the current word by binary search on the start times.
 // Edits go to Python as {type: "edit", index, text}; Python answers with the `edits` trait.
@@ -12,6 +12,7 @@ const IN_FLIGHT = 3; // audio pieces requested at once
 const WORDS_PER_FRAME = 400; // words rendered per animation frame
 const PARAGRAPH_WORDS = 80; // a paragraph ends at the first sentence end past this many words
 const SEEK_NUDGE_S = 0.001; // land just inside the word, not on the previous one's end
+const WHOLE_SLACK_S = 1; // a stream whose buffered range misses less than this at either end is whole
 
 function h(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -110,7 +111,7 @@ function render({ model, el }) {
   if (hasConf) {
     legend.append("confidence:");
     for (const [, color, label] of bands) legend.append(swatch(color), label);
-  } else legend.append("no confidence figures (transcribe with logprobs=True)");
+  } else legend.append("no confidence figures (transcribe with logprobs=True, or offline)");
   if (speakers.length) {
     legend.append(" · speakers:");
     for (const s of speakers) legend.append(swatch(speakerColor.get(s)), s);
@@ -319,16 +320,88 @@ function render({ model, el }) {
   });
 
   // -- audio, piece by piece ---------------------------------------------------------------
+  // Pieces are requested in order, a few in flight. WebM Opus (long recordings, compressed by
+  // the kernel) is streamed through Media Source Extensions: it plays from the first piece.
+  // Every piece is also kept, so that once all have arrived the whole file can take over as a
+  // Blob URL if the stream does not hold all of it (the browser's MSE quota may have refused
+  // or evicted parts); any other type plays from the Blob once complete.
   let pieces = [];
   let received = 0;
   let requested = 0;
   let url = null;
+  let stream = null; // { source, buffer, next, failed } while streaming through MSE
+  const audioType = () => model.get("audio_type");
   function requestMore() {
-    const total = Math.ceil(model.get("audio_size") / model.get("chunk_bytes"));
-    while (requested < total && requested - received < IN_FLIGHT) {
+    while (requested < pieces.length && requested - received < IN_FLIGHT) {
       model.send({ type: "audio", index: requested });
       requested++;
     }
+  }
+  function canStream(type) {
+    return /^audio\/webm/.test(type) && !!window.MediaSource && MediaSource.isTypeSupported(type);
+  }
+  function startStream() {
+    const source = new MediaSource();
+    stream = { source, buffer: null, next: 0, failed: false };
+    source.addEventListener(
+      "sourceopen",
+      () => {
+        try {
+          stream.buffer = source.addSourceBuffer(audioType());
+        } catch {
+          stream.failed = true;
+          return finish();
+        }
+        stream.buffer.addEventListener("updateend", appendNext);
+        stream.buffer.addEventListener("error", () => {
+          stream.failed = true;
+          finish();
+        });
+        appendNext();
+      },
+      { once: true },
+    );
+    audio.src = URL.createObjectURL(source);
+    el.dataset.stream = "mse";
+  }
+  function appendNext() {
+    if (!stream || !stream.buffer || stream.failed || stream.buffer.updating) return;
+    if (stream.next === pieces.length) {
+      if (stream.source.readyState === "open") stream.source.endOfStream();
+      return finish();
+    }
+    if (pieces[stream.next] === undefined) return;
+    try {
+      stream.buffer.appendBuffer(pieces[stream.next]);
+      stream.next++;
+    } catch {
+      stream.failed = true; // QuotaExceededError: the Blob takes over once all pieces are in
+      finish();
+    }
+  }
+  // The stream holds the whole recording if one buffered range spans it.
+  function streamIsWhole() {
+    const b = stream.buffer && stream.buffer.buffered;
+    const total = model.get("duration") || audio.duration;
+    return !!b && b.length === 1 && b.start(0) <= WHOLE_SLACK_S && b.end(0) >= total - WHOLE_SLACK_S;
+  }
+  function finish() {
+    if (url || received < pieces.length) return;
+    if (stream && !stream.failed && stream.next < pieces.length) return; // still appending
+    if (stream && !stream.failed && streamIsWhole()) {
+      url = audio.src;
+    } else {
+      const at = audio.currentTime;
+      const playing = stream !== null && !audio.paused;
+      url = URL.createObjectURL(new Blob(pieces, { type: audioType() }));
+      audio.src = url;
+      if (at) audio.currentTime = at;
+      if (playing) audio.play().catch(() => {});
+      if (stream) el.dataset.stream = "blob";
+    }
+    pieces = [];
+    el.dataset.audio = "ready";
+    status.textContent = model.get("duration") ? clock(model.get("duration")) : "";
   }
   function startAudio() {
     const size = model.get("audio_size");
@@ -337,25 +410,29 @@ function render({ model, el }) {
       return;
     }
     pieces = new Array(Math.ceil(size / model.get("chunk_bytes")));
+    el.dataset.audio = "loading";
+    el.dataset.loaded = `0/${pieces.length}`;
     status.textContent = "loading the audio…";
+    if (canStream(audioType())) startStream();
     requestMore();
   }
+  audio.addEventListener("canplay", () => {
+    if (el.dataset.audio === "loading") el.dataset.audio = "playable";
+  });
   const onMessage = (msg, buffers) => {
     if (!msg || msg.type !== "audio" || url || !pieces.length) return;
     if (pieces[msg.index] === undefined && buffers && buffers.length) {
       pieces[msg.index] = buffers[0];
       received++;
+      el.dataset.loaded = `${received}/${pieces.length}`;
     }
-    if (received === pieces.length) {
-      url = URL.createObjectURL(new Blob(pieces, { type: model.get("audio_type") }));
-      pieces = [];
-      audio.src = url;
-      el.dataset.audio = "ready";
-      status.textContent = model.get("duration") ? clock(model.get("duration")) : "";
-    } else {
-      status.textContent = `loading the audio… ${Math.round((100 * received) / pieces.length)}%`;
+    if (received < pieces.length) {
+      const ready = el.dataset.audio === "playable" ? " (playing already works)" : "";
+      status.textContent = `loading the audio… ${Math.round((100 * received) / pieces.length)}%${ready}`;
       requestMore();
     }
+    if (stream && !stream.failed) appendNext();
+    else finish();
   };
   model.on("msg:custom", onMessage);
   model.on("change:audio_size", startAudio);
@@ -378,6 +455,7 @@ function render({ model, el }) {
     model.off("change:error", showError);
     audio.pause();
     if (url) URL.revokeObjectURL(url);
+    else if (audio.src.startsWith("blob:")) URL.revokeObjectURL(audio.src);
   };
 }
 

@@ -280,9 +280,18 @@ def open_notebook(lab: Lab, browser: Any) -> Iterator[Callable[..., Notebook]]:
     opened: list[Notebook] = []
 
     def open_(
-        cells: list[str], *, context: Any = None, name: str | None = None, ui: str = "lab"
+        cells: list[str],
+        *,
+        context: Any = None,
+        name: str | None = None,
+        ui: str = "lab",
+        setup: Callable[[Any], None] | None = None,
     ) -> Notebook:
-        """Open ``cells`` as a new notebook in JupyterLab (``ui="lab"``) or Notebook 7."""
+        """Open ``cells`` as a new notebook in JupyterLab (``ui="lab"``) or Notebook 7.
+
+        ``setup(page)`` runs on the new page before it opens the notebook (to route or watch
+        its websockets).
+        """
         if ui not in UIS:
             raise ValueError(f"ui={ui!r}; expected one of {sorted(UIS)}")
         if ui == "notebook":
@@ -310,6 +319,8 @@ def open_notebook(lab: Lab, browser: Any) -> Iterator[Callable[..., Notebook]]:
         page.on("pageerror", lambda exc: _record_page_error(nb, exc, HOST_BUNDLES[ui]))
         page.on("console", lambda msg: nb.console.append(f"{msg.type}: {msg.text}"))
         opened.append(nb)
+        if setup is not None:
+            setup(page)
         page.goto(f"{lab.url}{UIS[ui].format(name=name)}&token={lab.token}")
         page.wait_for_function(
             "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"

@@ -1,10 +1,11 @@
 """The transcript player in a real JupyterLab + Chromium, on offline-engine speech (no network).
 
 The kernel speaks a sentence with the offline engine (Piper), transcribes it offline (Whisper)
-and shows ``t.player(speech)``. The page must highlight the word the audio is at, seek to a
-clicked word, land "next doubtful" on the least sure span the analysis finds, and send an edit
-back to ``w.transcript``. Screenshots of both themes are written to ``AUDIOKIT_SCREENSHOTS``
-(a directory) when it is set, else to the test's temporary directory.
+and shows ``t.player(speech)``. Every test runs in JupyterLab and in Notebook 7 (``ui``). The
+page must highlight the word the audio is at, seek to a clicked word, land "next doubtful" on
+the least sure span the analysis finds, and send an edit back to ``w.transcript``. Screenshots
+of both themes are written to ``AUDIOKIT_SCREENSHOTS`` (a directory) when it is set, else to
+the test's temporary directory.
 """
 
 from __future__ import annotations
@@ -39,8 +40,16 @@ w
 """
 
 
-def open_player(open_notebook, cell: str):
-    nb = open_notebook([cell])
+@pytest.fixture(params=["lab", "notebook"])
+def ui(request) -> str:
+    """The front end: JupyterLab, or Notebook 7 (served by the same server)."""
+    return request.param
+
+
+def open_player(open_notebook, cell: str, ui: str):
+    nb = open_notebook([cell], ui=ui)
+    app = {"lab": "JupyterLab", "notebook": "Jupyter Notebook"}[ui]
+    nb.page.wait_for_function(f"() => window.jupyterapp.name === {app!r}")
     widget = nb.output(0).locator(".audiokit-player")
     expect(widget).to_have_attribute("data-audio", "ready", timeout=RESULT_TIMEOUT_MS)
     expect(widget).to_have_attribute("data-rendered", "true")
@@ -54,12 +63,14 @@ def screenshot_dir(tmp_path: Path) -> Path:
     return out
 
 
-def test_playing_highlights_the_word_at_current_time(open_notebook, tmp_path):
-    nb, widget, units = open_player(open_notebook, WORD_CELL)
+def test_playing_highlights_the_word_at_current_time(open_notebook, ui, tmp_path):
+    nb, widget, units = open_player(open_notebook, WORD_CELL, ui)
     starts = units["start"]
     assert nb.run_code("print(w.timing)").strip() == "word"
     expect(widget.locator(".audiokit-word")).to_have_count(len(starts))
-    nb.page.screenshot(path=screenshot_dir(tmp_path) / "player-light.png")
+    # Offline verbose_json: coloured by Whisper's word probabilities (in-process).
+    expect(widget.locator(".audiokit-player-legend")).to_contain_text("confidence:")
+    nb.page.screenshot(path=screenshot_dir(tmp_path) / f"player-{ui}-light.png")
     # Each time the highlight moves, note the audio clock; then play to the end.
     samples = widget.evaluate(
         """el => new Promise((resolve) => {
@@ -83,8 +94,8 @@ def test_playing_highlights_the_word_at_current_time(open_notebook, tmp_path):
         assert at < next_start + FRAME_S, (index, at, samples)
 
 
-def test_a_click_seeks_to_the_word_and_plays(open_notebook):
-    nb, widget, units = open_player(open_notebook, WORD_CELL)
+def test_a_click_seeks_to_the_word_and_plays(open_notebook, ui):
+    nb, widget, units = open_player(open_notebook, WORD_CELL, ui)
     target = len(units["start"]) * 2 // 3
     widget.evaluate(
         """el => {
@@ -104,8 +115,8 @@ def test_a_click_seeks_to_the_word_and_plays(open_notebook):
     )
 
 
-def test_next_doubtful_lands_on_the_least_sure_span(open_notebook, tmp_path):
-    nb, widget, units = open_player(open_notebook, CONFIDENCE_CELL)
+def test_next_doubtful_lands_on_the_least_sure_span(open_notebook, ui, tmp_path):
+    nb, widget, units = open_player(open_notebook, CONFIDENCE_CELL, ui)
     note = widget.locator(".audiokit-timing-note")
     expect(note).to_be_visible()
     expect(note).to_contain_text("approximate")  # no times: estimated, and said so
@@ -137,15 +148,15 @@ def test_next_doubtful_lands_on_the_least_sure_span(open_notebook, tmp_path):
     nb.page.wait_for_function(
         "() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000
     )
-    nb.page.screenshot(path=screenshot_dir(tmp_path) / "player-dark.png")
+    nb.page.screenshot(path=screenshot_dir(tmp_path) / f"player-{ui}-dark.png")
     nb.page.evaluate(
         "async () => { await window.jupyterapp.commands.execute('apputils:change-theme',"
         " { theme: 'JupyterLab Light' }); }"
     )
 
 
-def test_an_edit_reaches_the_kernels_transcript(open_notebook, tmp_path):
-    nb, widget, units = open_player(open_notebook, WORD_CELL)
+def test_an_edit_reaches_the_kernels_transcript(open_notebook, ui, tmp_path):
+    nb, widget, units = open_player(open_notebook, WORD_CELL, ui)
     index = 1
     original = units["text"][index]
     widget.locator(f".audiokit-word[data-i='{index}']").dblclick()
