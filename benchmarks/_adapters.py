@@ -96,7 +96,7 @@ def server(quick: bool) -> list[Row]:
         port = s.getsockname()[1]
     argv = [sys.executable, "-m", "audiokit", "serve", "--port", str(port), "--host", "127.0.0.1"]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(argv, stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     base = f"http://127.0.0.1:{port}"
     requests, target = 8, 1.0
     try:
