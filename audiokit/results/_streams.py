@@ -89,11 +89,28 @@ SpeechEvent = SpeechAudioDelta | SpeechAudioDone
 
 
 def _logprobs(data: Mapping[str, Any]) -> tuple[TokenLogprob, ...]:
-    items = data.get("logprobs") or []
-    if not isinstance(items, list):
+    # On the path of every streamed delta (bench_sse.py): a list, not a generator, and the
+    # exact-dict test before the slow Mapping ABC check (JSON gives dicts).
+    items = data.get("logprobs")
+    if not items:
+        return ()
+    if type(items) is not list:
         raise APIResponseError(f"logprobs must be a list, got {type(items).__name__}")
-    # dict first: JSON gives dicts, and the Mapping ABC check alone is slow
-    return tuple(TokenLogprob.from_dict(lp) for lp in items if isinstance(lp, (dict, Mapping)))
+    from_dict = TokenLogprob.from_dict
+    return tuple([from_dict(lp) for lp in items if type(lp) is dict or isinstance(lp, Mapping)])
+
+
+def _delta(data: dict[str, Any]) -> TranscriptTextDelta:
+    """A ``transcript.text.delta`` payload, typed (the one event a stream sends thousands of)."""
+    try:
+        delta = data["delta"]
+        return TranscriptTextDelta(
+            delta if type(delta) is str else str(delta), _logprobs(data), data.get("segment_id")
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise APIResponseError(
+            f"malformed transcript.text.delta event: {exc!r} in {str(data)[:120]!r}"
+        ) from exc
 
 
 def _raise_error_event(data: Mapping[str, Any]) -> None:
@@ -166,6 +183,12 @@ class _TranscriptAssembler:
     whole: Transcript | None = None  # an answer that came whole (whisper-1 ignores stream)
 
     def feed(self, payload: Any) -> TranscriptEvent | None:
+        if type(payload) is dict and payload.get("type") == "transcript.text.delta":
+            delta = _delta(payload)
+            self.deltas.append(delta.delta)
+            if delta.logprobs:
+                self.logprobs.extend(delta.logprobs)
+            return delta
         event = (
             payload if isinstance(payload, TranscriptTextDone) else parse_transcript_event(payload)
         )

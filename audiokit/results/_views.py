@@ -16,11 +16,11 @@ speech_html, speech_player    ``audiokit.notebook`` (display)
 highlight                     ``audiokit.notebook`` (confidence HTML)
 plot_confidence, _histogram   ``audiokit.notebook`` (matplotlib)
 table                         ``audiokit.notebook`` (``BatchResult.table()``)
-player                        ``audiokit.widgets`` (loaded on first use)
+player                        ``audiokit.widgets``
 ============================  ==========================================
 
-The widgets need anywidget, which ``import audiokit`` must not load: their views are listed in
-``_LOADED_ON_USE`` and their module is imported by name the first time one is asked for.
+The names are strings, not imports: the result classes never import the layers above them, and
+those layers (pandas, matplotlib, anywidget behind them) load only when a view is used.
 """
 
 from __future__ import annotations
@@ -48,7 +48,13 @@ VIEWS = (
     "table",
     "player",
 )
-_LOADED_ON_USE = {"player": "audiokit.widgets"}
+_PROVIDED_BY = {
+    **dict.fromkeys(
+        ("segments", "words", "tokens", "low_confidence", "compare"), "audiokit.analysis"
+    ),
+    **dict.fromkeys(VIEWS[5:13], "audiokit.notebook"),
+    "player": "audiokit.widgets",
+}
 
 _registry: dict[str, Callable[..., Any]] = {}
 
@@ -66,14 +72,14 @@ def provides(name: str) -> Callable[[F], F]:
 
 
 def view(name: str) -> Callable[..., Any]:
-    """The registered implementation of ``name`` (imported with ``audiokit``)."""
-    if name not in _registry and name in _LOADED_ON_USE:
+    """The registered implementation of ``name`` (its layer is imported on first use)."""
+    if name not in _registry and name in _PROVIDED_BY:
         import importlib
 
-        importlib.import_module(_LOADED_ON_USE[name])
+        importlib.import_module(_PROVIDED_BY[name])
     try:
         return _registry[name]
     except KeyError:
         raise LookupError(
-            f"the {name!r} view is not loaded: import audiokit (it loads every layer)"
+            f"the {name!r} view is not provided by {_PROVIDED_BY.get(name, 'any layer')}"
         ) from None

@@ -17,8 +17,10 @@ from ._capabilities import (
 from ._http import JSON_FORMATS, AsyncHTTP, SyncHTTP, retry_after
 from ._languages import SUPPORTED_LANGUAGES, language_code, normalize_language
 from ._requests import APIRequest, speech_request, transcription_request, translation_request
+from ._sse import DONE, EventDecoder
 
 __all__ = [
+    "DONE",
     "JSON_FORMATS",
     "SPEECH_FORMATS",
     "SPEECH_MODELS",
@@ -30,6 +32,7 @@ __all__ = [
     "VOICES",
     "APIRequest",
     "AsyncHTTP",
+    "EventDecoder",
     "SpeechCapabilities",
     "SyncHTTP",
     "TranscriptionCapabilities",
