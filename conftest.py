@@ -4,7 +4,9 @@ The example notebooks (``notebooks/*.ipynb``) are collected by nbval (``--nbval-
 pyproject). nbval starts a notebook's kernel while setting up its first cell; the kernel then
 inherits the environment ``notebooks/regenerate.py`` runs them in — no ``OPENAI_*`` or
 ``AUDIOKIT_*`` variables, a fresh transcript cache — whatever the developer's shell has set, so
-a run checks the outputs the committed copies were made with. A hook here, not in
+a run checks the outputs the committed copies were made with. And a cell may not write to
+stderr (unless tagged ``expected-stderr``), as ``regenerate.py`` refuses to write one that does:
+nbval's lax mode compares no output of an untagged cell. Hooks here, not in
 ``tests/conftest.py``: a conftest's run hooks apply only to the items under its folder.
 """
 
@@ -25,6 +27,18 @@ def pytest_runtest_setup(item: pytest.Item) -> Any:
         return (yield)
     with _regenerate().clean_environment():
         return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    result = yield
+    if type(item).__name__ == "IPyNbCell":
+        tags = item.cell.metadata.get("tags", [])  # type: ignore[attr-defined]
+        outputs = getattr(item, "test_outputs", None) or []
+        stderr = "".join(o.get("text", "") for o in outputs if o.get("name") == "stderr")
+        if stderr and _regenerate().STDERR_TAG not in tags:
+            pytest.fail(f"the cell wrote to stderr:\n{stderr}", pytrace=False)
+    return result
 
 
 def _regenerate() -> Any:
