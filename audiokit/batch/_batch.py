@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import sys
 import threading
 import time
 import warnings
@@ -137,10 +138,11 @@ class _Batch:
     def open_bar(self) -> None:
         if self.progress and self.bar is None:
             from tqdm.auto import tqdm
-            from tqdm.std import tqdm as text_bar
 
             options = {"total": len(self.unique), "desc": "transcribing", "unit": "file"}
-            if tqdm is text_bar:  # a terminal: the bar redraws itself on stderr
+            notebook = sys.modules.get("tqdm.notebook")  # imported by tqdm.auto in Jupyter
+            if notebook is None or not issubclass(tqdm, notebook.tqdm_notebook):
+                # a terminal: the bar redraws itself on stderr
                 self.bar = tqdm(**options)
                 return
             # In Jupyter the bar is a widget, and its text/plain (what a saved notebook keeps,
