@@ -25,6 +25,9 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 STDERR_TAG = "expected-stderr"  # as in notebooks/regenerate.py
 # tqdm's text form: "transcribing: 100%|##########| 3/3 [00:00<00:00, ...]"
+# What ran: the product's default Whisper, as regenerate.py runs with no AUDIOKIT_WHISPER_MODEL.
+ENGINE = "offline · Whisper base"
+FAR_BELOW = 0.25  # of confidence: what "far below" means for the claim in confidence.ipynb
 PROGRESS = re.compile(r"^(?P<desc>[^:|]*): +(?P<pct>\d+)%\|[^|]*\| (?P<n>\d+)/(?P<total>\d+) \[")
 
 
@@ -159,7 +162,7 @@ def test_quickstart():
 
     # The product's name, spelled as it is spelled: the prompt gives it to the model.
     plain = result(cell(nb, "%transcribe --prompt Audiokit. greeting"))["text/plain"]
-    assert plain.startswith("Transcript(offline · Whisper tiny.en")
+    assert plain.startswith(f"Transcript({ENGINE}")
     heard = [
         (c.source, data["text/plain"]) for c, data in rich_outputs(nb)
         if data.get("text/plain", "").startswith("Transcript(") and "greeting" in c.source
@@ -202,7 +205,7 @@ def test_confidence():
     wrong = [(int(rows[op][0]), float(rows[op][1])) for op in ("substitution", "insertion")]
     assert n_match > 0 and 0.0 < match <= 1.0, text
     assert sum(n for n, _ in wrong) >= 1, text  # there are wrong words to speak of
-    assert all(mean < match / 2 for n, mean in wrong if n), text
+    assert all(mean < match - FAR_BELOW for n, mean in wrong if n), text
 
 
 def test_widgets():
@@ -210,20 +213,18 @@ def test_widgets():
     views = [d for _, d in rich_outputs(nb) if WIDGET_VIEW in d]
     texts = [d["text/plain"] for d in views]  # what GitHub shows in place of each widget
     assert len(texts) == 3 and texts[:2] == [
-        "Transcribe widget · offline · Whisper tiny.en · no audio yet",
+        f"Transcribe widget · {ENGINE} · no audio yet",
         "Speak widget · coral → offline · Piper en_US-joe-medium"
         " · 'Widgets can be driven from code as well.'",
     ]
-    assert re.fullmatch(
-        r"Transcribe widget · offline · Whisper tiny\.en · speech\.mp3 \(\d+ KB\)", texts[2]
-    )
+    assert re.fullmatch(rf"Transcribe widget · {ENGINE} · speech\.mp3 \(\d+ KB\)", texts[2])
     state = widget_state(nb)
     speaker = state[views[1][WIDGET_VIEW]["model_id"]]["state"]
     assert speaker["text"] == "Widgets can be driven from code as well."
     assert "<audio controls" in speaker["html"]  # the saved widget shows the spoken result
     assert "<audio controls" in html(cell(nb, "speech = speaker.run()"))
     assert result(cell(nb, "transcript = transcriber.run()"))["text/plain"].startswith(
-        "Transcript(offline · Whisper tiny.en"  # what ran, not the model asked
+        f"Transcript({ENGINE}"  # what ran, not the model asked
     )
     assert result(cell(nb, "transcriber.transcript is"))["text/plain"] == "(True, False, '')"
 
@@ -243,7 +244,7 @@ def test_long_audio_and_batches():
     bar = [o.data["text/plain"] for o in magic.outputs if o.output_type == "display_data"]
     assert len(bar) == 1 and PROGRESS.match(bar[0]) and " 3/3 [" in bar[0], bar
     merged = result(cell(nb, "t = audiokit.transcribe("))
-    assert merged["text/plain"].startswith("Transcript(offline · Whisper tiny.en, english, ")
+    assert merged["text/plain"].startswith(f"Transcript({ENGINE}, english, ")
     assert "<table" in merged["text/html"]
     wer = re.search(r"word error rate (\d+\.\d)%", stream(cell(nb, "c = audiokit.compare")))
     assert wer and float(wer.group(1)) < 25

@@ -253,13 +253,16 @@ def test_voice_previews_are_cached_per_model(client):
 
 def test_text_repr_says_what_the_widget_is_runs_and_holds(client, sentence_wav):
     # The text/plain of a saved notebook, where no widget renders (GitHub, a terminal).
+    from audiokit.local import engine_label, local_app
+
+    whisper = engine_label("Whisper", local_app().whisper)  # the model that will answer
     w = TranscribeWidget(client=client)
-    assert repr(w) == "Transcribe widget · offline · Whisper tiny.en · no audio yet"
+    assert repr(w) == f"Transcribe widget · offline · {whisper} · no audio yet"
     assert w._repr_mimebundle_()[0]["text/plain"] == repr(w)
     w.audio, w.audio_name = sentence_wav, "fox.wav"
     assert repr(w).endswith(f" · fox.wav ({len(sentence_wav) / 1024:,.0f} KB)")
     transcript = wait(w.run())
-    assert repr(w).startswith("Transcribe widget · offline · Whisper tiny.en · heard 'The quick")
+    assert repr(w).startswith(f"Transcribe widget · offline · {whisper} · heard 'The quick")
     assert transcript.text[:20] in repr(w) and "object at 0x" not in repr(w)
 
     s = SpeakWidget(client=client, text="Hello there!", voice="coral")
