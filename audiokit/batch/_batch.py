@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import sys
 import threading
 import time
 import warnings
@@ -100,6 +101,7 @@ class _Batch:
         self.outcomes: dict[str, BatchItem] = {}
         self.limiter = SharedRateLimit()
         self.bar: Any = None
+        self.bar_display: Any = None  # the bar's output in Jupyter, updated when it closes
         self.started = time.monotonic()
 
     # -- client -------------------------------------------------------------------------------
@@ -137,7 +139,19 @@ class _Batch:
         if self.progress and self.bar is None:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=len(self.unique), desc="transcribing", unit="file")
+            options = {"total": len(self.unique), "desc": "transcribing", "unit": "file"}
+            notebook = sys.modules.get("tqdm.notebook")  # imported by tqdm.auto in Jupyter
+            if notebook is None or not issubclass(tqdm, notebook.tqdm_notebook):
+                # a terminal: the bar redraws itself on stderr
+                self.bar = tqdm(**options)
+                return
+            # In Jupyter the bar is a widget, and its text/plain (what a saved notebook keeps,
+            # what GitHub shows) is taken once, when it is displayed: "0/3". Displayed with an
+            # id, the output is replaced by the finished bar when the batch ends.
+            from IPython.display import display
+
+            self.bar = tqdm(**options, display=False)
+            self.bar_display = display(self.bar.container, display_id=True)
 
     def _tick(self, item: BatchItem) -> None:
         if self.bar is None:
@@ -151,6 +165,8 @@ class _Batch:
     def close_bar(self) -> None:
         if self.bar is not None:
             self.bar.close()
+            if self.bar_display is not None:
+                self.bar_display.update(self.bar.container)
 
     # -- work ---------------------------------------------------------------------------------
 

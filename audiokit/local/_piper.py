@@ -7,8 +7,14 @@ API's formats is ``audiokit.audio.encode``'s job.
 Piper splits text into sentences while phonemising it with espeak-ng (behind a process-wide lock
 inside piper) and runs one ONNX Runtime inference per sentence; ``InferenceSession.run`` is
 thread-safe, so one loaded voice serves every thread without a lock of ours (the tests run
-concurrent syntheses and transcribe each result). Piper's VITS adds sampling noise, so two
-syntheses of the same text differ slightly; each piece is peak-normalised.
+concurrent syntheses and transcribe each result). Each piece is peak-normalised.
+
+Synthesis is deterministic: the same text gives the same samples, in any process and any order.
+Piper's VITS draws Gaussian noise inside the ONNX graph (for the acoustic latents and the
+phoneme durations), from a generator that ONNX Runtime seeds from the clock and that calls
+share, so it cannot be seeded per call; we set both noise scales to 0 (:data:`NOISE_SCALE`,
+:data:`NOISE_W_SCALE`), which gives the model's mean voice and mean durations. The speech stays
+as clear (Whisper transcribes it as well), and a notebook or test run twice hears the same.
 
 Memory: one VITS inference holds about 20 MB per second of the audio it makes, so a "sentence"
 as espeak-ng sees it must stay short — and espeak does not always cut where a reader would
@@ -40,6 +46,9 @@ MIN_SPEED, MAX_SPEED = 0.25, 4.0  # the API's speed range
 # Phonemes per inference (about 8 s of audio, ~150 MB): bounds the peak memory of one synthesis.
 # The voice always speaks at its natural pace; ``speed`` is applied afterwards (audio.change_tempo).
 MAX_PIECE_PHONEMES = 160
+# VITS noise scales (the voice's config says 0.667 and 0.8): 0 makes synthesis deterministic.
+NOISE_SCALE = 0.0  # the acoustic latents' noise
+NOISE_W_SCALE = 0.0  # the phoneme durations' noise
 _INSTALL_HINT = "pip install 'audiokit[local]'"
 
 _VOICES: dict[tuple[str, str], Any] = {}
@@ -183,7 +192,11 @@ class PiperEngine:
         from piper import SynthesisConfig
 
         voice = self._voice()
-        config = SynthesisConfig(length_scale=voice.config.length_scale)
+        config = SynthesisConfig(
+            length_scale=voice.config.length_scale,
+            noise_scale=NOISE_SCALE,
+            noise_w_scale=NOISE_W_SCALE,
+        )
         for sentence in voice.phonemize(text):
             for piece in cut_phonemes(sentence, MAX_PIECE_PHONEMES):
                 audio = voice.phoneme_ids_to_audio(voice.phonemes_to_ids(piece), config)

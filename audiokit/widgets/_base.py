@@ -16,6 +16,7 @@ without sending anything, and passes on its messages; no rule is written twice.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -27,6 +28,7 @@ import traitlets
 
 from ..client import default_client
 from ..core import AudiokitError, ValidationError
+from ..results import format_duration, speech_ran, transcript_ran
 
 __all__ = ["STATIC", "ClientWidget"]
 
@@ -68,9 +70,12 @@ class ClientWidget(anywidget.AnyWidget):
     _requests = traitlets.Int(0).tag(sync=True)
 
     def __repr__(self) -> str:
-        # What saved notebooks (and GitHub) show in place of the live widget.
-        state = "busy" if self.busy else f"error: {self.error}" if self.error else "ready"
-        return f"{type(self).__name__}({state}): an interactive audiokit widget"
+        # The text/plain of the widget's display: what saved notebooks show where no widget
+        # renders (GitHub, a terminal). What it is, what runs it, what it holds.
+        facts = [_kind(self), _runs(self), *_holds(self)]
+        if self.busy or self.error:
+            facts.append("busy" if self.busy else f"error: {self.error}")
+        return " · ".join(f for f in facts if f)
 
     def __init__(self, *, client: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -130,3 +135,59 @@ class ClientWidget(anywidget.AnyWidget):
     def run(self) -> Future[Any]:
         """Start the widget's action, as its main button does."""
         raise NotImplementedError
+
+
+# -- the plain-text summary ---------------------------------------------------------------------
+
+_QUOTE_CHARS = 48  # of the text held or heard, in the summary
+
+
+def _kind(widget: ClientWidget) -> str:
+    """``"Transcribe widget"``, ``"Live captions widget"`` (from the class name)."""
+    words = re.findall(r"[A-Z][a-z]*", type(widget).__name__.removesuffix("Widget"))
+    return " ".join([words[0], *(w.lower() for w in words[1:])] if words else []) + " widget"
+
+
+def _quote(text: str) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= _QUOTE_CHARS else text[: _QUOTE_CHARS - 1] + "…")
+
+
+def _runs(widget: ClientWidget) -> str | None:
+    """What answers: the engine its last result names, else what the client will call."""
+    speaks = widget.has_trait("voice")
+    result = getattr(widget, "speech" if speaks else "transcript", None)
+    if result is not None and getattr(result, "engine", None):
+        return speech_ran(result) if speaks else transcript_ran(result)
+    voice = f"{widget.voice} → " if speaks else ""
+    try:
+        client = widget.client
+        if client.backend != "local":
+            host = re.sub(r"^\w+://|/.*$", "", client.base_url)
+            return " · ".join(f for f in (voice + host, getattr(widget, "model", "")) if f)
+        from ..local import engine_label, local_app
+
+        app = local_app()  # the models load on first use, not here
+        kind = "Piper" if speaks else "Whisper"
+        return f"{voice}offline · {engine_label(kind, app.piper if speaks else app.whisper)}"
+    except Exception:  # no offline models installed, a bad setting: the summary still shows
+        return f"{voice}offline" if speaks else "offline"
+
+
+def _holds(widget: ClientWidget) -> list[str]:
+    """The result, else the input it was given (text to speak, audio to transcribe)."""
+    speech = getattr(widget, "speech", None)
+    if widget.has_trait("voice"):
+        text = _quote(widget.text) if widget.text.strip() else "no text yet"
+        return [text, f"spoke {format_duration(speech.duration)}"] if speech else [text]
+    transcript = getattr(widget, "transcript", None)
+    if transcript is not None:
+        return [f"heard {_quote(transcript.text)}"]
+    if widget.has_trait("status"):  # live captions
+        captions = len(getattr(widget, "captions", ()))
+        return [str(widget.status), f"{captions} caption{'s' if captions != 1 else ''}"]
+    audio = getattr(widget, "audio", b"")
+    if audio:
+        name = getattr(widget, "audio_name", "") or "audio"
+        return [f"{name} ({len(audio) / 1024:,.0f} KB)"]
+    return ["no audio yet"]

@@ -19,7 +19,7 @@ import pytest
 
 import audiokit
 from audiokit import __version__
-from audiokit.cli import build_parser
+from audiokit.cli import build_parser, main
 
 FIRST = "The quick brown fox jumps over the lazy dog."
 SECOND = "Please call Stella and ask her to bring these things."
@@ -193,3 +193,17 @@ def test_speak_says_which_voice_spoke(tmp_path: Path):
     assert bad.stderr.strip() == (
         "audiokit: speed=9.0 is not allowed; allowed: a number from 0.25 to 4"
     )
+
+
+def test_demo_spells_the_name_and_says_the_same_every_run(tmp_path: Path, capsys):
+    done = cli("demo", "--out", "first", cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    heard = re.search(r"^transcript \(offline · Whisper [\w.]+\): (.+)$", done.stdout, re.M)
+    assert heard and heard.group(1).startswith("Audiokit turns speech into text"), done.stdout
+    assert "Audiokit turns speech" in (tmp_path / "first" / "demo.srt").read_text()
+    # Another process, another run: the same audio, the same transcript.
+    assert main(["demo", "--out", str(tmp_path / "second")]) == 0
+    again = capsys.readouterr().out
+    assert heard.group(0) in again.splitlines()
+    first, second = (tmp_path / d / "demo.wav" for d in ("first", "second"))
+    assert first.read_bytes() == second.read_bytes()

@@ -249,3 +249,29 @@ def test_voice_previews_are_cached_per_model(client):
     assert w.busy is False  # previews do not block the Speak button
     w.model = "tts-1"
     assert w.previews == {}  # samples belong to the model that spoke them
+
+
+def test_text_repr_says_what_the_widget_is_runs_and_holds(client, sentence_wav):
+    # The text/plain of a saved notebook, where no widget renders (GitHub, a terminal).
+    from audiokit.local import engine_label, local_app
+
+    whisper = engine_label("Whisper", local_app().whisper)  # the model that will answer
+    w = TranscribeWidget(client=client)
+    assert repr(w) == f"Transcribe widget · offline · {whisper} · no audio yet"
+    assert w._repr_mimebundle_()[0]["text/plain"] == repr(w)
+    w.audio, w.audio_name = sentence_wav, "fox.wav"
+    assert repr(w).endswith(f" · fox.wav ({len(sentence_wav) / 1024:,.0f} KB)")
+    transcript = wait(w.run())
+    assert repr(w).startswith(f"Transcribe widget · offline · {whisper} · heard 'The quick")
+    assert transcript.text[:20] in repr(w) and "object at 0x" not in repr(w)
+
+    s = SpeakWidget(client=client, text="Hello there!", voice="coral")
+    assert repr(s) == "Speak widget · coral → offline · Piper en_US-joe-medium · 'Hello there!'"
+    s.text = ""
+    assert repr(s).endswith(" · no text yet")
+
+    online = SpeakWidget(client=audiokit.Client(api_key="sk-test-not-shown"), voice="ash")
+    assert repr(online) == "Speak widget · ash → api.openai.com · gpt-4o-mini-tts · no text yet"
+    online.error = "the last call failed"
+    assert repr(online).endswith(" · error: the last call failed")
+    assert "live" in repr(audiokit.widgets.live_captions(client=client)).lower()
