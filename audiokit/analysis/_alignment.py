@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..records import TokenLogprobs
 from ._text_index import _object_array, _TextIndex
 
 if TYPE_CHECKING:
@@ -485,12 +486,24 @@ def _token_words(st: _Structure, pos: np.ndarray) -> np.ndarray:
     return out
 
 
-def _tokens(t: Transcript, st: _Structure) -> TokenColumns:
-    lps = t.logprobs
+def _token_fields(lps: Sequence[Any]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(token strings, logprob floats, bytes objects) of the transcript's logprobs.
+
+    A parsed response's logprobs are already columns (``TokenLogprobs``): read as they are, no
+    record object is made.
+    """
     n = len(lps)
-    tokens = list(map(_get_token, lps))
-    raw = np.fromiter(map(_get_bytes, lps), dtype=object, count=n)  # the bytes column
-    logprob = np.fromiter(map(_get_logprob, lps), dtype=float, count=n)
+    if isinstance(lps, TokenLogprobs):
+        return lps.tokens, np.array(lps.logprobs, dtype=float), _object_array(lps.bytes)
+    return (
+        list(map(_get_token, lps)),
+        np.fromiter(map(_get_logprob, lps), dtype=float, count=n),
+        np.fromiter(map(_get_bytes, lps), dtype=object, count=n),
+    )
+
+
+def _tokens(t: Transcript, st: _Structure) -> TokenColumns:
+    tokens, logprob, raw = _token_fields(t.logprobs)
     offset, end_offset = align_tokens(t.text, tokens, raw)
     pos, run = st.index.first_nonspace(offset, end_offset)
     word_index = run if st.words_are_runs else _token_words(st, pos)

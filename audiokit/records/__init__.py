@@ -1,10 +1,19 @@
 """Result records (Segment, Word, TokenLogprob, Usage): the bottom of the result types."""
 
-from ._records import Segment, TokenLogprob, Usage, Word, float_or_none, merge_logprobs
+from ._records import (
+    Segment,
+    TokenLogprob,
+    TokenLogprobs,
+    Usage,
+    Word,
+    float_or_none,
+    merge_logprobs,
+)
 
 __all__ = [
     "Segment",
     "TokenLogprob",
+    "TokenLogprobs",
     "Usage",
     "Word",
     "float_or_none",

@@ -9,7 +9,7 @@ same type, so srt from whisper-1 and json+logprobs from gpt-4o-mini-transcribe c
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ..notebook import HighlightedTranscript
     from ..widgets import PlayerWidget
 
-from ..records import Segment, TokenLogprob, Usage, Word, float_or_none
+from ..records import Segment, TokenLogprob, TokenLogprobs, Usage, Word, float_or_none
 from ..text import EXPORTERS, format_subtitles, parse_subtitles, response_body
 from ._summary import transcript_repr
 from ._views import view
@@ -42,7 +42,9 @@ class Transcript:
         The whole transcript.
     segment_list, word_list, logprobs : tuple
         Typed records (:class:`Segment`, :class:`Word`, :class:`TokenLogprob`). The pandas views
-        are ``.segments``, ``.words`` and ``.tokens``.
+        are ``.segments``, ``.words`` and ``.tokens``. A parsed response keeps ``logprobs`` as
+        columns (:class:`~audiokit.records.TokenLogprobs`, a sequence of TokenLogprob that
+        makes each record when it is read), so that ``.tokens`` is cheap for long audio.
     language, duration, usage, model, task, response_format
         What the server reported and what was asked.
     params : dict
@@ -68,7 +70,7 @@ class Transcript:
     duration: float | None = None
     segment_list: tuple[Segment, ...] = ()
     word_list: tuple[Word, ...] = ()
-    logprobs: tuple[TokenLogprob, ...] = ()
+    logprobs: Sequence[TokenLogprob] = ()
     usage: Usage | None = None
     model: str | None = None
     task: str = "transcribe"
@@ -152,11 +154,7 @@ class Transcript:
             duration=float_or_none(body.get("duration")),
             segment_list=segments,
             word_list=words,
-            logprobs=tuple(
-                TokenLogprob.from_dict(lp)
-                for lp in body.get("logprobs") or ()
-                if isinstance(lp, Mapping)
-            ),
+            logprobs=_logprobs(body.get("logprobs")),
             usage=Usage.from_dict(
                 body.get("usage") if isinstance(body.get("usage"), Mapping) else None
             ),
@@ -281,10 +279,10 @@ class Transcript:
 
     def to_dict(self) -> dict[str, Any]:
         """Everything but ``raw``, as plain JSON-able data (the inverse of :meth:`from_dict`)."""
-        out = asdict(self)
+        out = asdict(replace(self, logprobs=(), raw=None))  # logprobs: no deep copy of columns
         out.pop("raw")
         out["usage"] = self.usage.to_dict() if self.usage else None
-        out["logprobs"] = [lp.to_dict() for lp in self.logprobs]
+        out["logprobs"] = TokenLogprobs.of(self.logprobs).to_dicts()
         out["params"] = _jsonable(dict(self.params))
         return out
 
@@ -302,7 +300,7 @@ class Transcript:
                 for s in data.get("segment_list", ())
             ),
             word_list=tuple(Word(**w) for w in data.get("word_list", ())),
-            logprobs=tuple(TokenLogprob.from_dict(lp) for lp in data.get("logprobs", ())),
+            logprobs=_logprobs(data.get("logprobs"), strict=True),
             usage=Usage.from_dict(data.get("usage")),
             model=data.get("model"),
             task=data.get("task", "transcribe"),
@@ -385,6 +383,22 @@ class Transcript:
 
     def __str__(self) -> str:
         return self.text
+
+
+def _logprobs(items: Any, *, strict: bool = False) -> Sequence[TokenLogprob]:
+    """The body's token logprobs as columns; () when there are none.
+
+    A response's entries that are not objects are skipped; a saved transcript (``strict``)
+    must hold only token objects.
+    """
+    if strict and items and not set(map(type, items)) <= {dict}:
+        bad = next((x for x in items if not isinstance(x, Mapping)), None)
+        if bad is not None:
+            raise TypeError(f"a saved token must be an object, got {bad!r}")
+    if not items or isinstance(items, (str, bytes, Mapping)):  # nothing that holds tokens
+        return ()
+    columns = TokenLogprobs.from_dicts(items)
+    return columns if len(columns) else ()
 
 
 def _jsonable(value: Any) -> Any:
