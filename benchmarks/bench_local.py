@@ -47,6 +47,94 @@ COLD_LOAD = {  # name -> (the library import alone, import + engine load)
 }
 
 
+LONG_STORY_SECONDS = 53.0  # the offline-engine row's clip: STORY and its first sentences again
+ENGINE_TARGET = 1.05  # engine with logprobs / bare faster-whisper
+RTF_TARGET = 0.05
+
+
+def long_clip(piper: object, seconds: float = LONG_STORY_SECONDS) -> object:
+    """About ``seconds`` of Piper speech at 16 kHz (STORY, then its sentences again)."""
+    from audiokit.audio import resample
+
+    sentences = [s.strip() + "." for s in STORY.split(".") if s.strip()]
+    audio = piper.synthesize(STORY)  # type: ignore[attr-defined]
+    rate = piper.sample_rate  # type: ignore[attr-defined]
+    text = STORY
+    for sentence in sentences:
+        if len(audio) / rate >= seconds:
+            break
+        text = f"{text} {sentence}"
+        audio = piper.synthesize(text)  # type: ignore[attr-defined]
+    return resample(audio, rate, 16_000)
+
+
+def engine_vs_faster_whisper(rounds: int = 3) -> dict[str, float]:
+    """Median seconds of bare faster-whisper and of WhisperEngine (plain, with logprobs) on the
+    same loaded tiny.en model, greedy with the same fallback schedule, interleaved."""
+    import numpy as np
+
+    from audiokit.local import PiperEngine, WhisperEngine
+    from audiokit.local._whisper import _BEST_OF, _FALLBACK_TEMPERATURES
+
+    whisper = WhisperEngine().load()
+    samples = np.asarray(long_clip(PiperEngine().load()), dtype=np.float32)
+    model = whisper._model()
+
+    def bare() -> None:
+        segments, _ = model.transcribe(
+            samples,
+            beam_size=1,
+            best_of=_BEST_OF,
+            temperature=list(_FALLBACK_TEMPERATURES),
+            vad_filter=False,
+        )
+        list(segments)
+
+    cases: dict[str, Callable[[], object]] = {
+        "faster-whisper": bare,
+        "engine": lambda: list(whisper.transcribe(samples)),
+        "engine+logprobs": lambda: list(whisper.transcribe(samples, logprobs=True)),
+    }
+    bare()  # warm-up
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(rounds):
+        for name, fn in cases.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    out = {name: statistics.median(ts) for name, ts in times.items()}
+    out["audio"] = len(samples) / 16_000
+    return out
+
+
+def rows(quick: bool = False) -> list[tuple[str, float, float, bool]]:
+    """``(what, ratio, target, passed)``: engine with logprobs / bare faster-whisper, and RTF."""
+    f = engine_vs_faster_whisper(rounds=1 if quick else 3)
+    with_lp = f["engine+logprobs"] / f["faster-whisper"]
+    rtf = f["engine"] / f["audio"]
+    clip = f"{f['audio']:.0f} s clip"
+    return [
+        (
+            f"offline transcription with logprobs / bare faster-whisper, tiny.en greedy, {clip}",
+            round(with_lp, 3),
+            ENGINE_TARGET,
+            with_lp <= ENGINE_TARGET,
+        ),
+        (
+            f"offline transcription without logprobs / bare faster-whisper, {clip}",
+            round(f["engine"] / f["faster-whisper"], 3),
+            ENGINE_TARGET,
+            f["engine"] / f["faster-whisper"] <= ENGINE_TARGET,
+        ),
+        (
+            f"tiny.en real-time factor (offline engine, {clip})",
+            round(rtf, 4),
+            RTF_TARGET,
+            rtf <= RTF_TARGET,
+        ),
+    ]
+
+
 def median_seconds(fn: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -75,8 +163,16 @@ def cold_load_seconds(name: str, repeat: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--engine-only", action="store_true", help="only the engine vs faster-whisper rows"
+    )
     args = parser.parse_args()
     repeat = max(1, args.repeat)
+    if args.engine_only:
+        print(f"cores: {os.cpu_count()}  load average (1/5/15 min): {os.getloadavg()}")
+        for what, ratio, target, passed in rows():
+            print(f"{what}: {ratio} (target <= {target}) {'PASS' if passed else 'FAIL'}")
+        return
 
     from audiokit.audio import ENCODE_FORMATS, decode, encode, resample
     from audiokit.audio._backends import _have_av

@@ -57,6 +57,7 @@ _DRIFT = 8  # characters a token may be off its expected position without furthe
 _CONTEXT = 16  # characters of agreement that make a distant match believable
 _RESYNC_AFTER = 4  # tokens missed in a row before the text is searched beyond the window ...
 _RESYNC_CONTEXT = 32  # ... for this many characters of what the stream says next
+_FIRST_BLOCK, _MAX_BLOCK = 8, 4096  # tokens compared with the text at once where they agree
 
 _get_token = attrgetter("token")
 _get_logprob = attrgetter("logprob")
@@ -125,12 +126,53 @@ def _locate_stream(
         start = p - lead if lead and text.startswith(piece[:lead], p - lead) else p
         off[i], end[i] = start, p + len(core)
 
-    for i in range(n):
-        piece, core, lead, at = parts(i)
+    def agree(i: int, k: int) -> bool:
+        """Whether tokens i..i+k-1 stand in the text exactly where the current shift says."""
+        first, last = starts[i] + delta, stops[i + k - 1] + delta
+        return (
+            first >= lo
+            and last <= size
+            and stream[starts[i] : stops[i + k - 1]] == text[first:last]
+        )
+
+    def take(i: int, k: int) -> int:
+        """Place tokens i..i+k-1 as the token-by-token search would (they agree): a token's
+        span drops its trailing whitespace; an empty token stays unplaced. Returns ``lo``."""
+        new_lo = lo
+        for j in range(i, i + k):
+            piece = stream[starts[j] : stops[j]]
+            if not piece:
+                continue
+            off[j] = starts[j] + delta
+            core_end = len(piece.rstrip())
+            if core_end == 0:  # whitespace only
+                end[j] = stops[j] + delta
+                continue
+            end[j] = starts[j] + delta + core_end
+            new_lo = starts[j] + delta + core_end
+            if j + 1 < n:
+                new_lo -= max(0, stops[j] - starts[j + 1])
+        return new_lo
+
+    i, block = 0, _FIRST_BLOCK
+    while i < n:
+        if not missed:  # where the text agrees, whole blocks of tokens at once
+            k = min(block, n - i)
+            while k and not agree(i, k):
+                k //= 2
+            if k:
+                lo = take(i, k)
+                i += k
+                block = min(2 * block, _MAX_BLOCK)
+                continue
+            block = _FIRST_BLOCK
+        cur = i
+        i += 1
+        piece, core, lead, at = parts(cur)
         guess = max(lo, at + delta)
         if not core:  # whitespace: located only if the text has it right where expected
             if piece and text.startswith(piece, guess - lead):
-                off[i], end[i] = guess - lead, guess - lead + len(piece)
+                off[cur], end[cur] = guess - lead, guess - lead + len(piece)
             continue
         context = stream[at : at + max(len(core), _CONTEXT)]
         # a match where expected, or elsewhere if what follows agrees
@@ -146,9 +188,9 @@ def _locate_stream(
             budget -= size - lo
             p = text.find(ahead, lo)
         if p < 0:
-            missed.append(i)
+            missed.append(cur)
             continue
-        place(i, p, piece, core, lead)
+        place(cur, p, piece, core, lead)
         if missed and p + lead - at != delta:  # a new shift: look again for the skipped ones
             cursor = lo
             for j in missed:
@@ -160,8 +202,8 @@ def _locate_stream(
         missed.clear()
         delta = p - at
         lo = p + len(core)
-        if i + 1 < n:
-            lo -= max(0, stops[i] - starts[i + 1])  # characters shared with the next token
+        if cur + 1 < n:
+            lo -= max(0, stops[cur] - starts[cur + 1])  # characters shared with the next token
     return off, end
 
 

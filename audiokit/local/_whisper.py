@@ -29,7 +29,6 @@ is why pyproject pins ``faster-whisper<2``.
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -53,6 +52,7 @@ _MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")  # without them fa
 _FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # the reference whisper schedule
 _BEST_OF = 5  # candidates when sampling at temperature > 0
 BEAM_SIZE = 5  # beams at temperature 0 when no per-token log probabilities are asked for
+_STEPS_PER_BLOCK = 32  # decoding steps whose vocabulary logits are normalised at once (6.6 MB)
 _TASKS = ("transcribe", "translate")
 
 
@@ -224,17 +224,25 @@ class _ScoredGeneration:
         self.scores = result.scores
         self.no_speech_prob = result.no_speech_prob
         steps = result.logits[0] if result.logits else []
-        tokens = [*result.sequences_ids[0], eot]
-        self.token_logprobs = [
-            _log_softmax_at(step, token) for step, token in zip(steps, tokens, strict=False)
-        ]
+        tokens = [*result.sequences_ids[0], eot][: len(steps)]
+        self.token_logprobs = _log_softmax_at(steps, tokens)
 
 
-def _log_softmax_at(logits: Any, token: int) -> float:
-    x = np.asarray(logits, dtype=np.float32).reshape(-1)
-    top = float(x.max())
-    log_norm = top + math.log(float(np.exp(x - top).sum(dtype=np.float64)))
-    return float(x[token]) - log_norm
+def _log_softmax_at(steps: Sequence[Any], tokens: Sequence[int]) -> list[float]:
+    """``log_softmax(steps[i])[tokens[i]]`` for every step: a vectorised logsumexp over
+    (steps, vocabulary) blocks of ``_STEPS_PER_BLOCK`` rows, so memory stays a few MB."""
+    out: list[float] = []
+    for lo in range(0, len(tokens), _STEPS_PER_BLOCK):
+        ids = np.asarray(tokens[lo : lo + _STEPS_PER_BLOCK])
+        x = np.stack(
+            [np.asarray(step, dtype=np.float32).reshape(-1) for step in steps[lo : lo + len(ids)]]
+        )
+        top = x.max(axis=1, keepdims=True)
+        np.subtract(x, top, out=x)
+        picked = x[np.arange(len(ids)), ids].astype(np.float64)
+        np.exp(x, out=x)
+        out += (picked - np.log(x.sum(axis=1, dtype=np.float64))).tolist()
+    return out
 
 
 class _ScoringModel:
