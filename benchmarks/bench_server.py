@@ -1,8 +1,10 @@
-"""Throughput of `audiokit serve` with 1 vs 4 concurrent transcription requests.
+"""Throughput of `audiokit serve`: 8 concurrent short transcriptions against 8 sequential.
 
-Run on demand:  python benchmarks/bench_server.py [--requests 8]
+Run on demand:  python benchmarks/bench_server.py [--requests 8] [--rounds 3]
 Starts the server on 127.0.0.1 (a free port), synthesises a short clip with the local voice,
-then times the same batch sequentially and with 4 workers. Prints requests/s and the speed-up.
+then, round by round, times the batch sent one request after another and all at once
+(``--requests`` clients). Prints requests/s and the speed-up (median of the rounds);
+:func:`rows` gives it as a ``(what, ratio, target, passed)`` row. Target: >= 1.3x.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -19,6 +22,8 @@ import httpx
 
 import audiokit
 
+TARGET = 1.3
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -26,13 +31,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=8)
-    args = parser.parse_args()
+def measure(requests: int = 8, rounds: int = 3) -> dict[str, float]:
+    """Median seconds for ``requests`` transcriptions sequentially and concurrently."""
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "audiokit", "serve", "--port", str(port), "--host", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
@@ -54,21 +58,42 @@ def main() -> None:
         def one(_: int) -> None:
             client.transcribe(clip)
 
-        timings = {}
-        for workers in (1, 4):
-            started = time.perf_counter()
-            with ThreadPoolExecutor(workers) as pool:
-                list(pool.map(one, range(args.requests)))
-            timings[workers] = time.perf_counter() - started
-        for workers, seconds in timings.items():
-            print(
-                f"concurrency {workers}: {args.requests / seconds:.2f} requests/s "
-                f"({seconds:.2f} s for {args.requests}, clip {clip.duration:.1f} s)"
-            )
-        print(f"speed-up 4 vs 1: {timings[1] / timings[4]:.2f}x on {os.cpu_count()} cores")
+        times: dict[int, list[float]] = {1: [], requests: []}
+        for _ in range(rounds):
+            for workers in times:
+                started = time.perf_counter()
+                with ThreadPoolExecutor(workers) as pool:
+                    list(pool.map(one, range(requests)))
+                times[workers].append(time.perf_counter() - started)
+        return {
+            "sequential": statistics.median(times[1]),
+            "concurrent": statistics.median(times[requests]),
+            "clip": clip.duration,
+        }
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def rows(quick: bool = False) -> list[tuple[str, float, float, bool]]:
+    """``(what, ratio, target, passed)``: throughput of 8 concurrent / 8 sequential requests."""
+    f = measure(8, 1 if quick else 3)
+    ratio = f["sequential"] / f["concurrent"]
+    what = "audiokit serve: 8 concurrent short transcriptions / 8 sequential (throughput)"
+    return [(what, round(ratio, 2), TARGET, ratio >= TARGET)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    f = measure(args.requests, args.rounds)
+    n = args.requests
+    print(f"load average: {os.getloadavg()}, clip {f['clip']:.1f} s, median of {args.rounds}")
+    print(f"sequential:    {n / f['sequential']:.2f} requests/s ({f['sequential']:.2f} s for {n})")
+    print(f"concurrent {n}: {n / f['concurrent']:.2f} requests/s ({f['concurrent']:.2f} s)")
+    print(f"throughput {n} concurrent / sequential: {f['sequential'] / f['concurrent']:.2f}x")
 
 
 if __name__ == "__main__":
