@@ -76,7 +76,7 @@ def engine_vs_faster_whisper(rounds: int = 3) -> dict[str, float]:
     from audiokit.local import PiperEngine, WhisperEngine
     from audiokit.local._whisper import _BEST_OF, _FALLBACK_TEMPERATURES
 
-    whisper = WhisperEngine().load()
+    whisper = WhisperEngine("tiny.en").load()
     samples = np.asarray(long_clip(PiperEngine().load()), dtype=np.float32)
     model = whisper._model()
 
@@ -92,7 +92,7 @@ def engine_vs_faster_whisper(rounds: int = 3) -> dict[str, float]:
 
     cases: dict[str, Callable[[], object]] = {
         "faster-whisper": bare,
-        "engine": lambda: list(whisper.transcribe(samples)),
+        "engine": lambda: list(whisper.transcribe(samples, beam_size=1)),
         "engine+logprobs": lambda: list(whisper.transcribe(samples, logprobs=True)),
     }
     bare()  # warm-up
