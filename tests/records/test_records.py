@@ -30,7 +30,7 @@ def test_columns_read_as_the_records() -> None:
     assert lps[1:] == RECORDS[1:] and isinstance(lps[1:], TokenLogprobs)
     assert hash(lps) == hash(RECORDS)
     assert list(lps + lps[:1]) == [*RECORDS, RECORDS[0]]
-    assert [*RECORDS[:1], *lps] == [RECORDS[0], *RECORDS]
+    assert RECORDS[:1] + lps == (RECORDS[0], *RECORDS)
     assert pickle.loads(pickle.dumps(lps)) == lps
     assert lps.to_dicts() == [r.to_dict() for r in RECORDS]
     assert "TokenLogprobs" in repr(lps)
