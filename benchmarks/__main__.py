@@ -3,7 +3,7 @@
     python -m benchmarks [--quick] [--only import,sse]
 
 Each bench module contributes rows ``(what, ratio, target, passed)`` through its function
-``rows(quick)`` (or, for a module without one, the function of that name in ``_adapters.py``).
+``rows(quick)``.
 Every ratio is measured against its own baseline in the same run, the two interleaved round by
 round (medians), so a busy machine slows both; the load average before and after is printed.
 ``--quick`` runs fewer rounds (rougher figures, a few minutes less); ``--only`` picks benches by
@@ -23,8 +23,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]  # the bench modules import each other by name
 
-import _adapters  # noqa: E402
-
 BENCHES = {  # name -> bench module; run in this order
     "import": "bench_import",
     "overhead": "bench_overhead",
@@ -37,8 +35,7 @@ BENCHES = {  # name -> bench module; run in this order
 
 def rows_of(name: str, quick: bool) -> list[tuple]:
     module = importlib.import_module(BENCHES[name])
-    measure = getattr(module, "rows", None) or getattr(_adapters, name)
-    return [tuple(row) for row in measure(quick)]
+    return [tuple(row) for row in module.rows(quick)]
 
 
 def table(rows: list[tuple]) -> str:
