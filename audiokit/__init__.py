@@ -19,6 +19,8 @@ transcribes never loads the live session, the batch runner or the notebook displ
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
@@ -353,6 +355,24 @@ def __getattr__(name: str) -> Any:
     if name in _LAYERS:  # ``audiokit.core`` before anything imported it
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _Package(types.ModuleType):
+    """The package module, kept from letting a subpackage shadow the public name it shares.
+
+    Importing ``audiokit.live`` (the layer) binds the module as the package attribute ``live``,
+    which would hide the function ``audiokit.live`` that ``__getattr__`` serves lazily; an eager
+    ``from .live import live`` used to overwrite that binding, a lazy export cannot.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            return  # the layer stays in sys.modules; the public name keeps its meaning
+        super().__setattr__(name, value)
+
+
+_SHADOWED = frozenset(_LAYER_OF) & frozenset(_LAYERS)
+sys.modules[__name__].__class__ = _Package
 
 
 def __dir__() -> list[str]:

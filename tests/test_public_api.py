@@ -188,3 +188,19 @@ def test_import_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_layer_imported_first_does_not_shadow_the_public_name_it_shares() -> None:
+    # ``audiokit.live`` is the function; the layer of that name, once imported (as the live
+    # session's own modules do), must not replace it on the package.
+    code = (
+        "import audiokit.live, audiokit\n"
+        "from audiokit.live import LiveSession\n"
+        "import types\n"
+        "assert callable(audiokit.live) and not isinstance(audiokit.live, types.ModuleType)\n"
+        "names = [getattr(audiokit, n) for n in audiokit.__all__]\n"
+        "assert not [v for v in names if isinstance(v, types.ModuleType)]\n"
+        "print(audiokit.live.__module__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().startswith("audiokit.live")
