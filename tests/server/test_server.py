@@ -135,8 +135,8 @@ def test_openai_sdk_against_server(server: str, recordings: list) -> None:
     sdk = openai.OpenAI(base_url=f"{server}/v1", api_key="sk-anything", max_retries=0)
     audio = recordings[3].data
     text = sdk.audio.transcriptions.create(
-        model="gpt-4o-mini-transcribe", file=("a.wav", audio, "audio/wav")
-    ).text
+        model="gpt-4o-mini-transcribe", file=("a.wav", audio, "audio/wav"), include=["logprobs"]
+    ).text  # with logprobs, decoded greedily as the stream below is (plain requests use beams)
     assert "train" in text.lower()
     events = list(
         sdk.audio.transcriptions.create(
