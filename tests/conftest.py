@@ -582,12 +582,14 @@ class ServeProcess:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def rss_mb(self) -> float:
+    def memory_mb(self, field: str = "VmRSS") -> float:
+        """A memory figure of the server from ``/proc/<pid>/status``: ``VmRSS`` now, ``VmHWM``
+        its high-water mark."""
         with open(f"/proc/{self.proc.pid}/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(f"{field}:"):
                     return int(line.split()[1]) / 1024
-        raise AssertionError("no VmRSS")
+        raise AssertionError(f"no {field}")
 
     def stop(self) -> None:
         self.proc.terminate()

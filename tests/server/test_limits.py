@@ -12,73 +12,32 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import select
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from conftest import ServeProcess
 
 KEY = "sk-limits-test-key"
 MB = 1024 * 1024
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Served:
-    def __init__(self, *extra: str) -> None:
-        self.port = _free_port()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "audiokit", "serve", "--port", str(self.port), *extra],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        )
-        self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stderr.read().decode()[-2000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("server did not start within 120 s")
-
-    def peak_mb(self) -> int:
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) // 1024
-        raise AssertionError("no VmHWM")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+def peak_mb(served: ServeProcess) -> float:
+    return served.memory_mb("VmHWM")
 
 
 @pytest.fixture(scope="module")
-def open_server() -> Iterator[Served]:
-    served = Served()
+def open_server() -> Iterator[ServeProcess]:
+    served = ServeProcess()
     yield served
     served.stop()
 
 
 @pytest.fixture(scope="module")
-def keyed_server() -> Iterator[Served]:
-    served = Served("--api-key", KEY)
+def keyed_server() -> Iterator[ServeProcess]:
+    served = ServeProcess("--api-key", KEY)
     yield served
     served.stop()
 
@@ -142,8 +101,8 @@ MULTIPART = {"Content-Type": "multipart/form-data; boundary=xyz"}
 JSON_TYPE = {"Content-Type": "application/json"}
 
 
-def test_chunked_upload_is_refused_at_the_cap_without_buffering(open_server: Served) -> None:
-    before = open_server.peak_mb()
+def test_chunked_upload_is_refused_at_the_cap_without_buffering(open_server: ServeProcess) -> None:
+    before = peak_mb(open_server)
     status, body, sent = send(
         open_server.port, "/v1/audio/transcriptions", MULTIPART, total=300 * MB, chunked=True
     )
@@ -151,11 +110,11 @@ def test_chunked_upload_is_refused_at_the_cap_without_buffering(open_server: Ser
     assert json.loads(body)["error"]["code"] == "file_too_large"
     assert sent < 100 * MB  # refused near 27 MB, not after the whole body
     # Before the cap: the whole 300 MB body was held (and copied) before the 413.
-    assert open_server.peak_mb() - before < 120, (before, open_server.peak_mb())
+    assert peak_mb(open_server) - before < 120, (before, peak_mb(open_server))
 
 
-def test_json_routes_take_small_bodies_only(open_server: Served) -> None:
-    before = open_server.peak_mb()
+def test_json_routes_take_small_bodies_only(open_server: ServeProcess) -> None:
+    before = peak_mb(open_server)
     for path in ("/v1/audio/speech", "/v1/realtime/transcription_sessions"):
         status, body, sent = send(open_server.port, path, JSON_TYPE, total=200 * MB, chunked=True)
         assert status == 413, (path, body)
@@ -165,10 +124,10 @@ def test_json_routes_take_small_bodies_only(open_server: Served) -> None:
             open_server.port, path, {**JSON_TYPE, "Content-Length": str(300 * MB)}, body=b"{"
         )
         assert announced[0] == 413, path  # refused on the header alone
-    assert open_server.peak_mb() - before < 120, (before, open_server.peak_mb())
+    assert peak_mb(open_server) - before < 120, (before, peak_mb(open_server))
 
 
-def test_the_key_is_checked_before_the_body_is_read(keyed_server: Served) -> None:
+def test_the_key_is_checked_before_the_body_is_read(keyed_server: ServeProcess) -> None:
     # 500 MB announced, 1 KB sent: the 401 must come without the server waiting for the rest.
     headers = {**MULTIPART, "Content-Length": str(500 * MB)}
     status, body, _ = send(
@@ -186,7 +145,9 @@ def test_the_key_is_checked_before_the_body_is_read(keyed_server: Served) -> Non
 
 
 @pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
-def test_the_scheme_is_case_insensitive_on_every_route(keyed_server: Served, scheme: str) -> None:
+def test_the_scheme_is_case_insensitive_on_every_route(
+    keyed_server: ServeProcess, scheme: str
+) -> None:
     auth = {"Authorization": f"{scheme} {KEY}"}
     assert httpx.get(f"{keyed_server.url}/v1/models", headers=auth).status_code == 200
     secret = httpx.post(
@@ -202,7 +163,7 @@ def test_the_scheme_is_case_insensitive_on_every_route(keyed_server: Served, sch
 @pytest.mark.parametrize(
     "token", ["é".encode(), "ключ".encode(), b"\xff\xfe", KEY.encode() + b"\xe9"]
 )
-def test_a_non_ascii_token_is_a_401_not_a_500(keyed_server: Served, token: bytes) -> None:
+def test_a_non_ascii_token_is_a_401_not_a_500(keyed_server: ServeProcess, token: bytes) -> None:
     for path in ("/v1/audio/speech", "/v1/realtime/client_secrets"):
         status, body, _ = send(
             keyed_server.port,
@@ -253,7 +214,7 @@ def _transcribe(port: int, audio: bytes) -> tuple[int, dict]:
     return status, json.loads(answer)["error"]
 
 
-def test_a_decode_bomb_is_refused_by_the_default_cap(open_server: Served) -> None:
+def test_a_decode_bomb_is_refused_by_the_default_cap(open_server: ServeProcess) -> None:
     bomb = _tone_flac(3600)  # one hour in ~90 KB
     assert len(bomb) < 1 * MB
     status, error = _transcribe(open_server.port, bomb)
@@ -265,13 +226,13 @@ def test_a_decode_bomb_costs_the_cap_not_the_bomb() -> None:
     """With ``--max-audio-seconds 60`` the hour is refused after decoding about a minute of it;
     decoded whole (as before the cap) it is 230 MB at 16 kHz, plus the file's own rate, before
     Whisper's features (~1 GB per hour) even start."""
-    served = Served("--max-audio-seconds", "60")
+    served = ServeProcess("--max-audio-seconds", "60")
     try:
         warm = _transcribe(served.port, _tone_flac(120))  # loads the decoders: not the bomb's
         assert warm[0] == 400 and "longer than 60 s" in warm[1]["message"]
-        before = served.peak_mb()
+        before = peak_mb(served)
         status, error = _transcribe(served.port, _tone_flac(3600))
         assert status == 400 and error["code"] == "audio_too_long"
-        assert served.peak_mb() - before < 60, (before, served.peak_mb())
+        assert peak_mb(served) - before < 60, (before, peak_mb(served))
     finally:
         served.stop()

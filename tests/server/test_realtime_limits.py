@@ -13,16 +13,12 @@ import asyncio
 import base64
 import contextlib
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
+from conftest import ServeProcess
 
 KEY = "sk-realtime-limits-key-0123"
 MIB = 1024 * 1024
@@ -30,61 +26,18 @@ RATE = 24_000
 MAX_TURN_MS = 60_000  # the documented cap of one VAD turn
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Served:
-    """``audiokit serve`` in a subprocess; its memory from ``/proc/<pid>/status``."""
-
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "audiokit", "serve", "--api-key", KEY, "--port", str(self.port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        )
-        self.url = f"ws://127.0.0.1:{self.port}/v1/realtime?intent=transcription"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, "the server exited"
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=1).is_success:
-                    return
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("server did not start within 120 s")
-
-    def memory_mb(self, field: str) -> float:
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith(f"{field}:"):
-                    return int(line.split()[1]) / 1024
-        raise AssertionError(f"no {field}")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-
 @pytest.fixture(scope="module")
-def served() -> Iterator[Served]:
-    server = Served()
+def served() -> Iterator[ServeProcess]:
+    server = ServeProcess("--api-key", KEY)
     yield server
     server.stop()
 
 
-def connect(served: Served) -> Any:
+def connect(served: ServeProcess) -> Any:
     from websockets.asyncio.client import connect as ws_connect
 
     return ws_connect(
-        served.url,
+        served.url.replace("http://", "ws://") + "/v1/realtime?intent=transcription",
         additional_headers={"Authorization": f"Bearer {KEY}"},
         max_size=None,
         compression=None,
@@ -116,7 +69,7 @@ NO_VAD = json.dumps(
 
 
 async def test_json_nested_100k_deep_is_an_error_event_and_the_session_goes_on(
-    served: Served,
+    served: ServeProcess,
 ) -> None:
     async with connect(served) as ws:
         await until(ws, "session.created")
@@ -131,7 +84,9 @@ async def test_json_nested_100k_deep_is_an_error_event_and_the_session_goes_on(
     assert updated["session"]["audio"]["input"]["turn_detection"] is None
 
 
-async def test_a_15_mib_append_is_accepted_and_a_larger_one_is_an_error(served: Served) -> None:
+async def test_a_15_mib_append_is_accepted_and_a_larger_one_is_an_error(
+    served: ServeProcess,
+) -> None:
     limit = 15 * MIB  # the API's limit per append, in audio bytes (~20 MiB of base64)
     async with connect(served) as ws:
         await until(ws, "session.created")
@@ -147,7 +102,7 @@ async def test_a_15_mib_append_is_accepted_and_a_larger_one_is_an_error(served: 
     assert "15 MiB" in errors[0]["message"]
 
 
-async def test_a_message_past_the_websocket_limit_closes_with_1009(served: Served) -> None:
+async def test_a_message_past_the_websocket_limit_closes_with_1009(served: ServeProcess) -> None:
     from websockets.exceptions import ConnectionClosed
 
     async with connect(served) as ws:
@@ -160,7 +115,7 @@ async def test_a_message_past_the_websocket_limit_closes_with_1009(served: Serve
 
 
 async def test_a_turn_that_never_ends_is_committed_at_the_cap_and_memory_stays_bounded(
-    served: Served,
+    served: ServeProcess,
 ) -> None:
     # Warm up: Silero and Whisper loaded, so what follows measures only the session.
     async with connect(served) as ws:
