@@ -1,4 +1,4 @@
-"""Piper's peak memory is one piece's, whatever the text's length or punctuation (issue 16).
+"""Piper's peak memory is one piece's, whatever the text's length or punctuation.
 
 espeak-ng reads ``"abc. abc. …"`` as one sentence of spelled letters; one VITS inference over it
 used to hold ~20 MB per second of audio (1.9 GB for 500 characters). The engine now cuts every

@@ -1,4 +1,4 @@
-"""Malformed requests get a 400 naming the parameter, never a 500 (issue 16).
+"""Malformed requests get a 400 naming the parameter, never a 500.
 
 Every case runs twice: against a real ``audiokit serve`` subprocess on 127.0.0.1 and against the
 in-process engine (``LocalApp.handle``, what ``Client(local=True)`` uses), so both refuse alike.

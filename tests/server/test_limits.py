@@ -1,5 +1,5 @@
 """`audiokit serve` under hostile requests: the key before the body, bodies capped as they
-arrive, one check of the key everywhere (issue 16).
+arrive, one check of the key everywhere.
 
 Each server is a real ``audiokit serve`` subprocess on 127.0.0.1 and every request goes over a
 raw socket, so chunked bodies without ``Content-Length`` and half-sent bodies are what the

@@ -1,4 +1,4 @@
-"""The Realtime WebSocket of a real ``audiokit serve`` under hostile sessions (issue 16).
+"""The Realtime WebSocket of a real ``audiokit serve`` under hostile sessions.
 
 Real sockets to a server subprocess on 127.0.0.1: JSON nested 100k deep gets an ``error`` event
 and the session goes on; a 15 MiB append (the API's limit) is accepted, a larger one gets an
