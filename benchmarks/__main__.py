@@ -45,7 +45,8 @@ def table(rows: list[tuple]) -> str:
         f"|{'-' * (width + 2)}|---|---|---|",
     ]
     for what, ratio, target, passed in rows:
-        goal = "—" if target is None else f"≤ {target:.2f}"
+        # a number is a ceiling (≤); a row whose goal is a floor gives it as text ("≥ 1.30")
+        goal = "—" if target is None else target if isinstance(target, str) else f"≤ {target:.2f}"
         verdict = "info" if passed is None else "pass" if passed else "FAIL"
         shown = "—" if ratio is None else f"{ratio:.2f}"
         lines.append(f"| {what:<{width}} | {shown:>5} | {goal:>6} | {verdict:<6} |")
