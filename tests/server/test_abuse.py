@@ -6,19 +6,14 @@ in-process engine (``LocalApp.handle``, what ``Client(local=True)`` uses), so bo
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import socket
 import struct
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 
 import httpx
 import numpy as np
 import pytest
+from conftest import ServeProcess
 
 from audiokit.local import LocalApp
 from audiokit.text import count_prompt_tokens, trim_prompt
@@ -26,38 +21,10 @@ from audiokit.text import count_prompt_tokens, trim_prompt
 Ask = Callable[[str, dict[str, str], bytes], tuple[int, dict]]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served() -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "audiokit", "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("audiokit serve did not start")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with ServeProcess() as server:
+        yield server.url
 
 
 @pytest.fixture(params=["server", "in-process"])

@@ -8,18 +8,17 @@ Real servers on 127.0.0.1 (uvicorn in a thread, and the command itself for its o
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from conftest import ServeProcess
 
 from audiokit.core import ValidationError
 from audiokit.local import LocalApp
@@ -272,38 +271,11 @@ def test_a_bad_option_value_is_named(option: str, value: str) -> None:
     assert out.returncode == 2 and option in out.stderr and value in out.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_the_command_passes_its_options_to_the_server() -> None:
-    port = _free_port()
-    options = ["--allow-host", "my-box.lan", "--allow-origin", HUB]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "audiokit", "serve", "--port", str(port), *options],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            time.sleep(0.2)
-        assert raw(port, "GET /health HTTP/1.1\nHost: my-box.lan")[0] == 200
-        assert raw(port, "GET /health HTTP/1.1\nHost: evil.example")[0] == 400
-        allowed = httpx.get(f"{url}/v1/models", headers={"Origin": HUB})
+    with ServeProcess("--allow-host", "my-box.lan", "--allow-origin", HUB) as served:
+        assert raw(served.port, "GET /health HTTP/1.1\nHost: my-box.lan")[0] == 200
+        assert raw(served.port, "GET /health HTTP/1.1\nHost: evil.example")[0] == 400
+        allowed = httpx.get(f"{served.url}/v1/models", headers={"Origin": HUB})
         assert allowed.status_code == 200
         assert allowed.headers["access-control-allow-origin"] == HUB
-        assert httpx.get(f"{url}/v1/models", headers={"Origin": EVIL}).status_code == 403
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        assert httpx.get(f"{served.url}/v1/models", headers={"Origin": EVIL}).status_code == 403
