@@ -11,7 +11,6 @@ would; speaker diarization runs in ``_diarize``/``_diarized``; what the local mo
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import math
 import os
@@ -51,7 +50,7 @@ from ._forms import (
 )
 from ._model_names import ModelNames
 from ._models import language_name, model_name
-from ._response import LocalResponse
+from ._response import LocalResponse, sse_event
 from ._voices import custom_voice_routes
 
 __all__ = ["LocalApp", "engine_label"]
@@ -455,9 +454,10 @@ class LocalApp:
             audio = encode(self._synthesize(text, speed), API_SPEECH_RATE, fmt)
             pieces = (audio[i : i + 32_768] for i in range(0, len(audio), 32_768))
         for piece in pieces:
-            yield _sse({"type": "speech.audio.delta", "audio": base64.b64encode(piece).decode()})
+            audio_b64 = base64.b64encode(piece).decode()
+            yield sse_event({"type": "speech.audio.delta", "audio": audio_b64})
         usage = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}  # nothing is billed
-        yield _sse({"type": "speech.audio.done", "usage": usage})
+        yield sse_event({"type": "speech.audio.done", "usage": usage})
 
 
 class _TranscriptBuilder:
@@ -543,7 +543,7 @@ class _TranscriptBuilder:
                 decoded += sum(1 for t in seg.tokens if t < self.text_below)
                 delta = text.add(seg.text.encode())
                 if delta:
-                    yield _sse({"type": "transcript.text.delta", "delta": delta})
+                    yield sse_event({"type": "transcript.text.delta", "delta": delta})
                 continue
             for t in seg.token_logprobs:
                 token = _token(t).to_dict()
@@ -552,14 +552,14 @@ class _TranscriptBuilder:
                 if self.logprobs:  # every token is reported, even one adding no text yet
                     all_tokens.append(token)
                     event = {"type": "transcript.text.delta", "delta": delta, "logprobs": [token]}
-                    yield _sse(event)
+                    yield sse_event(event)
                 elif delta:
-                    yield _sse({"type": "transcript.text.delta", "delta": delta})
+                    yield sse_event({"type": "transcript.text.delta", "delta": delta})
         done: dict[str, Any] = {"type": "transcript.text.done", "text": text.value}
         if self.logprobs:
             done["logprobs"] = all_tokens
         done["usage"] = self.usage(decoded).to_dict()
-        yield _sse(done)
+        yield sse_event(done)
 
 
 def _readable(open_blocks: Callable[[], Iterator[Any]]) -> Iterator[Any]:
@@ -590,7 +590,3 @@ def _token(item: Any) -> TokenLogprob:
         logprob=min(0.0, float(logprob)),
         bytes=tuple(raw) if raw is not None else tuple(token.encode()),
     )
-
-
-def _sse(data: dict[str, Any]) -> bytes:
-    return f"data: {json.dumps(data)}\n\n".encode()

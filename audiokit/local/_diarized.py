@@ -11,7 +11,6 @@ end ``transcript.text.done`` whose text gives each turn a line, ``Speaker: text`
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -22,7 +21,7 @@ from ..records import Segment, Usage
 from ..results import Transcript
 from ._deltas import text_token_limit
 from ._diarize import Diarizer, Turn, assign_speakers
-from ._response import LocalResponse
+from ._response import LocalResponse, sse_event
 
 __all__ = ["DiarizedTranscription", "diarized_response"]
 
@@ -166,8 +165,8 @@ class DiarizedTranscription:
             if not s.text:
                 continue
             done.append(s)
-            yield _sse({"type": "transcript.text.delta", "delta": s.text, "segment_id": s.id})
-            yield _sse(
+            yield sse_event({"type": "transcript.text.delta", "delta": s.text, "segment_id": s.id})
+            yield sse_event(
                 {
                     "type": "transcript.text.segment",
                     "id": s.id,
@@ -178,8 +177,4 @@ class DiarizedTranscription:
                 }
             )
         usage = self.usage(self.decoded).to_dict()
-        yield _sse({"type": "transcript.text.done", "text": self.text(done), "usage": usage})
-
-
-def _sse(data: dict[str, Any]) -> bytes:
-    return f"data: {json.dumps(data)}\n\n".encode()
+        yield sse_event({"type": "transcript.text.done", "text": self.text(done), "usage": usage})

@@ -15,7 +15,12 @@ from typing import Any
 
 from ..core import WORD_PROBABILITIES_HEADER
 
-__all__ = ["LocalResponse"]
+__all__ = ["LocalResponse"]  # sse_event serves the route modules of this package only
+
+
+def sse_event(data: dict[str, Any]) -> bytes:
+    """One server-sent event of a streamed answer: ``data: <json>`` and the blank line."""
+    return f"data: {json.dumps(data)}\n\n".encode()
 
 
 @dataclass
