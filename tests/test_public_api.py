@@ -204,3 +204,27 @@ def test_a_layer_imported_first_does_not_shadow_the_public_name_it_shares() -> N
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().startswith("audiokit.live")
+
+
+def test_the_type_checking_imports_and_the_lazy_table_name_the_same_things() -> None:
+    """``__init__`` lists each name twice: for type checkers, and in ``_EXPORTS`` for run time.
+
+    The two lists must agree name for name and layer for layer, and cover ``__all__`` exactly
+    (apart from ``__version__``, which is eager); otherwise an IDE offers a name that fails at run
+    time, or the other way round.
+    """
+    tree = ast.parse(Path(audiokit.__file__).read_text(encoding="utf-8"))
+    guard = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+    )
+    for_type_checkers = {
+        alias.name: node.module
+        for node in guard.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    at_run_time = {name: layer for layer, names in audiokit._EXPORTS.items() for name in names}
+    assert for_type_checkers == at_run_time
+    assert set(at_run_time) | {"__version__"} == set(audiokit.__all__)
