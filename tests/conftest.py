@@ -101,7 +101,8 @@ def tone(
     return (amplitude * fade * np.sin(2 * np.pi * hz * t)).astype(np.float32)
 
 
-def _with_av(samples: np.ndarray, rate: int, container: str, codec: str) -> bytes:
+def with_av(samples: np.ndarray, rate: int, container: str, codec: str) -> bytes:
+    """``samples`` in a container soundfile cannot write (m4a, webm), made with FFmpeg directly."""
     import av
 
     out = io.BytesIO()
@@ -139,9 +140,9 @@ def encode_audio(
 
         return encode(x, rate, fmt)
     if fmt == "m4a":
-        return _with_av(_resample_48k(x, rate), 48_000, "ipod", "aac")
+        return with_av(_resample_48k(x, rate), 48_000, "ipod", "aac")
     if fmt == "webm":
-        return _with_av(_resample_48k(x, rate), 48_000, "webm", "libopus")
+        return with_av(_resample_48k(x, rate), 48_000, "webm", "libopus")
     raise ValueError(fmt)
 
 

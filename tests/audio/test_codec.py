@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 import tracemalloc
 
@@ -10,6 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from _tools import require
+from conftest import with_av
 
 from audiokit.audio import (
     ENCODE_FORMATS,
@@ -43,23 +43,6 @@ def peak_hz(x: np.ndarray, rate: int) -> float:
 
 def rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
-
-
-def write_with_av(x: np.ndarray, rate: int, container: str, codec: str) -> bytes:
-    """A container soundfile can't write (m4a, webm), made with FFmpeg directly."""
-    out = io.BytesIO()
-    with av.open(out, mode="w", format=container) as c:
-        stream = c.add_stream(codec, rate=rate, layout="mono")
-        frame = av.AudioFrame.from_ndarray(x.reshape(1, -1), format="flt", layout="mono")
-        frame.sample_rate, frame.pts = rate, 0
-        fmt = stream.codec_context.codec.audio_formats[0].name
-        resampler = av.AudioResampler(format=fmt, layout="mono", rate=rate)
-        for f in [*resampler.resample(frame), *resampler.resample(None)]:
-            for packet in stream.encode(f):
-                c.mux(packet)
-        for packet in stream.encode(None):
-            c.mux(packet)
-    return out.getvalue()
 
 
 # ---------------------------------------------------------------------------- encode/decode
@@ -157,7 +140,7 @@ def test_containers_soundfile_cannot_read_fall_back_to_pyav(
     container: str, codec: str, name: str
 ) -> None:
     rate = 48_000 if codec == "libopus" else RATE
-    data = write_with_av(tone(rate=rate), rate, container, codec)
+    data = with_av(tone(rate=rate), rate, container, codec)
     y, got_rate = decode(data, sample_rate=16_000)
     assert got_rate == 16_000
     assert abs(len(y) / got_rate - SECONDS) < 0.12
@@ -290,7 +273,7 @@ def test_iter_blocks_streams_a_long_file_in_bounded_blocks(tmp_path) -> None:
 
 
 def test_iter_blocks_reads_containers_through_pyav_and_matches_decode() -> None:
-    data = write_with_av(tone(seconds=7.0), RATE, "mp4", "aac")
+    data = with_av(tone(seconds=7.0), RATE, "mp4", "aac")
     blocks = list(iter_blocks(data, sample_rate=16_000, block_seconds=2.0))
     assert [len(b) for b in blocks[:-1]] == [32_000] * (len(blocks) - 1)
     joined = np.concatenate(blocks)
@@ -314,7 +297,7 @@ def test_iter_blocks_of_compressed_audio_matches_a_one_shot_decode(fmt: str) -> 
 def test_probe_reads_a_path_like_the_same_bytes(tmp_path) -> None:
     for name, data in [
         ("a.flac", encode(tone(), RATE, "flac")),
-        ("a.m4a", write_with_av(tone(), RATE, "ipod", "aac")),
+        ("a.m4a", with_av(tone(), RATE, "ipod", "aac")),
     ]:
         path = tmp_path / name
         path.write_bytes(data)
