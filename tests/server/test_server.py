@@ -5,18 +5,14 @@ The server runs as a real subprocess (the command users type), on the offline en
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import jiwer
 import pytest
 from _tools import require
+from conftest import ServeProcess
 
 import audiokit
 
@@ -29,48 +25,10 @@ SENTENCES = [
 SERVER_KEY = "sk-local-test-key"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(*extra: str) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "audiokit", "serve", "--port", str(port), *extra],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180  # generous: CI machines are shared
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not start within 180 s")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    proc, url = _start()
-    yield url
-    _stop(proc)
+    with ServeProcess(startup_timeout=180) as served:  # generous: CI machines are shared
+        yield served.url
 
 
 @pytest.fixture(scope="module")
@@ -212,8 +170,8 @@ def test_errors_reach_the_client_typed(client: audiokit.Client, recordings: list
 
 
 def test_api_key_required_when_configured(recordings: list) -> None:
-    proc, url = _start("--api-key", SERVER_KEY)
-    try:
+    with ServeProcess("--api-key", SERVER_KEY, startup_timeout=180) as served:
+        url = served.url
         wrong = audiokit.Client(base_url=f"{url}/v1", api_key="sk-wrong", max_retries=0)
         with pytest.raises(audiokit.AuthenticationError) as info:
             wrong.transcribe(recordings[0])
@@ -221,8 +179,6 @@ def test_api_key_required_when_configured(recordings: list) -> None:
         assert "sk-wrong" not in str(info.value)
         right = audiokit.Client(base_url=f"{url}/v1", api_key=SERVER_KEY)
         assert "weather" in right.transcribe(recordings[0]).text.lower()
-    finally:
-        _stop(proc)
 
 
 def test_a_slow_request_does_not_block_a_fast_one(server: str, recordings: list) -> None:
