@@ -36,6 +36,7 @@ __all__ = [
     "WordColumns",
     "check_threshold",
     "confidence_units",
+    "floats",
     "low_confidence",
     "segment_flags",
     "word_columns",
@@ -211,7 +212,8 @@ def low_confidence(t: Transcript, threshold: float = 0.5, by: str = "word") -> p
     columns = ["text", "offset", "end_offset", "start", "end", "confidence", "mean_confidence"]
     columns += ["n", "first", "last", "speaker"]
     if not low.any():
-        return pd.DataFrame({c: [] for c in columns})
+        empty = {c: [] for c in columns} | {c: pd.array([], dtype="Int64") for c in columns[1:3]}
+        return pd.DataFrame(empty)
     speaker = None
     if "speaker" in frame:  # None for unknown (pandas may hold it as NaN, which != itself)
         speaker = frame["speaker"].astype(object).where(frame["speaker"].notna(), None).to_numpy()
@@ -225,10 +227,8 @@ def low_confidence(t: Transcript, threshold: float = 0.5, by: str = "word") -> p
     span_id = np.cumsum(breaks) - 1
     first = idx[breaks]
     last = np.append(idx[np.flatnonzero(breaks)[1:] - 1], idx[-1])
-    off = frame["offset"].to_numpy(dtype=float)
-    end = frame["end_offset"].to_numpy(dtype=float)
-    start_t = frame["start"].to_numpy(dtype=float)
-    end_t = frame["end"].to_numpy(dtype=float)
+    off, end = floats(frame, "offset"), floats(frame, "end_offset")
+    start_t, end_t = floats(frame, "start"), floats(frame, "end")
     labels = frame["label"].to_numpy(dtype=object)
     text = t.text
     n_spans = len(first)
@@ -254,8 +254,8 @@ def low_confidence(t: Transcript, threshold: float = 0.5, by: str = "word") -> p
     return pd.DataFrame(
         {
             "text": span_text,
-            "offset": np.array(span_off, dtype=float),
-            "end_offset": np.array(span_end, dtype=float),
+            "offset": pd.array(span_off, dtype="Int64"),
+            "end_offset": pd.array(span_end, dtype="Int64"),
             "start": np.array(span_start, dtype=float),
             "end": np.array(span_stop, dtype=float),
             "confidence": span_min,
@@ -267,6 +267,14 @@ def low_confidence(t: Transcript, threshold: float = 0.5, by: str = "word") -> p
         },
         columns=columns,
     )
+
+
+def floats(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A column of a token or word view as floats, NaN for <NA>; all NaN when the view left the
+    column out because no row has a value (times of a transcript without any)."""
+    if name not in frame:
+        return np.full(len(frame), np.nan)
+    return frame[name].to_numpy(dtype=float, na_value=np.nan)
 
 
 def _nan_reduce(fn: Any, values: np.ndarray) -> float:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..analysis import check_threshold, confidence_units
+from ..analysis import check_threshold, confidence_units, floats
 from ..results import provides
 
 if TYPE_CHECKING:
@@ -50,10 +50,12 @@ def plot_confidence(
     frame = confidence_units(transcript, by)
     conf = frame["confidence"].to_numpy(dtype=float)
     labels = frame["label"].astype(object).to_numpy()
-    start = frame["start"].to_numpy(dtype=float)
-    end = frame["end"].to_numpy(dtype=float)
+    start, end = floats(frame, "start"), floats(frame, "end")
     has_conf = ~np.isnan(conf)
-    word_timed = (frame["time_source"] == "word").to_numpy(dtype=bool)
+    # the views leave out time columns no row has: then nothing is timed
+    word_timed = np.zeros(len(frame), dtype=bool)
+    if "time_source" in frame:
+        word_timed = (frame["time_source"] == "word").to_numpy(dtype=bool)
     timed = bool(has_conf.any() and word_timed[has_conf].all())
     if timed:
         x = (start + end) / 2

@@ -185,12 +185,14 @@ class Transcript:
 
     @property
     def words(self) -> pd.DataFrame:
-        """One row per word: word, start, end, speaker and confidence when known."""
+        """One row per word: word, confidence, offsets in the text; times, speaker, segment when
+        some word has them (columns no row has are left out: see ``analysis.words_frame``)."""
         return view("words")(self)
 
     @property
     def tokens(self) -> pd.DataFrame:
-        """One row per token: token, logprob, prob, bytes, offset in the text, word, segment."""
+        """One row per token: token, logprob, prob, bytes, offsets in the text, word; segment and
+        times when some token has them (see ``analysis.tokens_frame``)."""
         return view("tokens")(self)
 
     # -- confidence ---------------------------------------------------------------------------

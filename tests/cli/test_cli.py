@@ -201,6 +201,10 @@ def test_demo_spells_the_name_and_says_the_same_every_run(tmp_path: Path, capsys
     heard = re.search(r"^transcript \(offline · Whisper [\w.]+\): (.+)$", done.stdout, re.M)
     assert heard and heard.group(1).startswith("Audiokit turns speech into text"), done.stdout
     assert "Audiokit turns speech" in (tmp_path / "first" / "demo.srt").read_text()
+    # the least confident words, their character offsets printed as integers (not "46.0")
+    table = done.stdout.split("least confident words", 1)[1].split("\n\n", 1)[0]
+    rows = table.splitlines()[2:]
+    assert len(rows) == 5 and all(re.fullmatch(r"\d+", r.split()[-1]) for r in rows), table
     # Another process, another run: the same audio, the same transcript.
     assert main(["demo", "--out", str(tmp_path / "second")]) == 0
     again = capsys.readouterr().out
