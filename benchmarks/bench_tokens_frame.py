@@ -5,7 +5,7 @@ Per shape of transcript, interleaved round by round, CPU time of this process
 rounds:
 
 - ``baseline``: the decoded JSON body's ``logprobs`` dicts turned straight into the same token,
-  logprob, prob and bytes columns (bytes as tuples, as the view has them) and a DataFrame with
+  logprob, prob and bytes columns (``bytes`` objects, as the view has them) and a DataFrame with
   numpy/pandas -- the least any tokens view must do, with no alignment at all;
 - ``end to end``: ``Transcript.from_response(body, ...).tokens`` -- parsing, alignment with
   the text, words, segments, times;
@@ -123,7 +123,7 @@ def baseline(body: dict[str, object]) -> pd.DataFrame:
             "token": pd.array([d["token"] for d in items], dtype=pd.Series([""]).dtype),
             "logprob": lp,
             "prob": np.exp(lp),
-            "bytes": np.fromiter((tuple(d["bytes"]) for d in items), dtype=object),
+            "bytes": np.fromiter((bytes(d["bytes"]) for d in items), dtype=object),
         },
         copy=False,
     )
