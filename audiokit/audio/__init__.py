@@ -2,7 +2,7 @@
 
 from ._backends import as_float32, to_mono
 from ._blocks import iter_blocks
-from ._checks import SCAN_SECONDS, SILENCE_PEAK, check_audio
+from ._checks import SCAN_SECONDS, SILENCE_PEAK, AudioScan, check_audio, scan_audio
 from ._decode import AudioInfo, decode, probe
 from ._encode import ENCODE_FORMATS, encode, encode_webm_opus
 from ._inputs import AudioFile, AudioInput, is_array, sniff_format, to_audio_file
@@ -19,6 +19,7 @@ __all__ = [
     "AudioFile",
     "AudioInfo",
     "AudioInput",
+    "AudioScan",
     "Pause",
     "WavLayout",
     "as_float32",
@@ -34,6 +35,7 @@ __all__ = [
     "iter_blocks",
     "probe",
     "resample",
+    "scan_audio",
     "sniff_format",
     "stream_resampler",
     "to_audio_file",

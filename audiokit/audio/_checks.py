@@ -1,31 +1,66 @@
 """Is this audio corrupt or silent? Checked before an upload, so no money is spent on it.
 
-:func:`check_audio` reads only as far as the first audible stretch: a plain PCM WAV straight
-from its bytes (:mod:`._wav`), other formats libsndfile reads block by block, the containers only
-PyAV reads in one decode (:mod:`._decode`). The request builders of :mod:`audiokit.wire` call it
-on every upload (and on known-speaker samples, whose length it returns); the custom-voice
-requests of :mod:`audiokit.client` call it on consent recordings and voice samples.
+:func:`scan_audio` looks at the samples once, reading only as far as the first audible stretch:
+a plain PCM WAV straight from its bytes (:mod:`._wav`), other formats libsndfile reads block by
+block from one open (which also gives the header's format, rate and length), the containers
+only PyAV reads in one decode (:mod:`._decode`). An :class:`~._inputs.AudioFile` keeps its scan
+(:attr:`~._inputs.AudioFile.scan`), so the long-audio planner's :func:`~._decode.probe` and
+:func:`check_audio` share it. The request builders of :mod:`audiokit.wire` call
+:func:`check_audio` on every upload (and on known-speaker samples, whose length it returns); the
+custom-voice requests of :mod:`audiokit.client` call it on consent recordings and voice samples.
 """
 
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from ..core import AudioDecodeError, AudioError
 from ._backends import _soundfile
-from ._decode import decode
+from ._decode import AudioInfo, _read_frames, _sf_info, decode
 from ._wav import WavLayout, wav_layout
 
 if TYPE_CHECKING:
     from ._inputs import AudioFile
 
-__all__ = ["SCAN_SECONDS", "SILENCE_PEAK", "check_audio"]
+__all__ = ["SCAN_SECONDS", "SILENCE_PEAK", "AudioScan", "check_audio", "scan_audio"]
 
 SILENCE_PEAK = 1e-4  # peak amplitude (-80 dBFS) under which audio counts as silent
-SCAN_SECONDS = 0.25  # first block read when looking for sound; each next block is twice as long
+# First block read when looking for sound (each next block is twice as long): under one MP3
+# frame (576 or 1152 samples), so audio that is audible from the start costs one short decode.
+SCAN_SECONDS = 0.02
+MAX_SCAN_BLOCK_SECONDS = 30.0  # blocks stop growing here (bounded memory on long files)
+
+
+class AudioScan(NamedTuple):
+    """What one look at an upload's samples found (:func:`scan_audio`)."""
+
+    info: AudioInfo | None  # what probe() reports; None after a whole decode by PyAV
+    frames: int  # samples per channel: the header's count, or counted where it has none
+    sample_rate: int
+    audible: bool  # some sample reaches SILENCE_PEAK
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.sample_rate
+
+
+def scan_audio(file: AudioFile) -> AudioScan:
+    """Read ``file`` only as far as the first audible stretch (the whole file if it is silent).
+
+    Use :attr:`AudioFile.scan`, which keeps the result. Raises what the decoders raise
+    (:class:`~audiokit.core.AudioDecodeError`, libsndfile's ``RuntimeError``) for data they
+    cannot read.
+    """
+    data = file.data
+    layout = wav_layout(data)
+    if layout is not None:
+        frames, rate = layout.frames, layout.rate
+        info = AudioInfo("wav", rate, layout.channels, frames / rate)
+        return AudioScan(info, frames, rate, frames > 0 and _wav_audible(layout, data))
+    return _scan_audible(data)
 
 
 def check_audio(file: AudioFile, *, param: str = "file") -> float | None:
@@ -34,7 +69,8 @@ def check_audio(file: AudioFile, *, param: str = "file") -> float | None:
     Reads only as far as the first audible stretch: a plain PCM WAV straight from its bytes,
     other formats libsndfile reads block by block (so a long file costs about as little as a
     short one), the containers only PyAV reads (m4a, webm) in one decode. Silence is still
-    judged on the whole file. Returns ``None`` when the audio cannot be decoded here (no
+    judged on the whole file. The look is :attr:`AudioFile.scan`: made once per file, and
+    shared with :func:`probe`. Returns ``None`` when the audio cannot be decoded here (no
     PyAV): the server then judges it.
 
     Parameters
@@ -60,12 +96,7 @@ def check_audio(file: AudioFile, *, param: str = "file") -> float | None:
     2.0
     """
     try:
-        layout = wav_layout(file.data)
-        if layout is not None:
-            frames, rate = layout.frames, layout.rate
-            audible = frames > 0 and _wav_audible(layout, file.data)
-        else:
-            frames, rate, audible = _scan_audible(file.data)
+        scan = file.scan
     except (AudioDecodeError, RuntimeError) as exc:  # soundfile's LibsndfileError is a RuntimeError
         raise AudioError(
             param,
@@ -75,18 +106,18 @@ def check_audio(file: AudioFile, *, param: str = "file") -> float | None:
         ) from exc
     except ImportError:
         return None
-    if frames == 0:
+    if scan.frames == 0:
         raise AudioError(
             param, file.filename, "audio with at least one sample", reason="no audio samples"
         )
-    if not audible:
+    if not scan.audible:
         raise AudioError(
             param,
             file.filename,
             "audio with sound in it",
             reason="the audio is silent: there is nothing to transcribe",
         )
-    return frames / rate
+    return scan.duration
 
 
 def _wav_audible(layout: WavLayout, data: bytes) -> bool:
@@ -110,28 +141,28 @@ def _wav_audible(layout: WavLayout, data: bytes) -> bool:
     return False
 
 
-def _scan_audible(data: bytes) -> tuple[int, int, bool]:
-    """(frames, rate, audible) of any other audio, reading only until it is audible."""
+def _scan_audible(data: bytes) -> AudioScan:
+    """The scan of any other audio, reading only until it is audible."""
     sf = _soundfile()
     try:
         handle = sf.SoundFile(io.BytesIO(data))
     except (RuntimeError, TypeError, ValueError):  # m4a, webm, raw AAC: PyAV decodes it whole
         samples, rate = decode(data)
         audible = samples.size > 0 and not float(np.max(np.abs(samples))) < SILENCE_PEAK
-        return len(samples), rate, audible
+        return AudioScan(None, len(samples), rate, audible)
     with handle as f:
         rate, declared = int(f.samplerate), f.frames
         known = 0 < declared < 2**62  # streams may not say how long they are
-        block, seen = max(1, int(rate * SCAN_SECONDS)), 0
+        block, seen, most = max(1, int(rate * SCAN_SECONDS)), 0, int(rate * MAX_SCAN_BLOCK_SECONDS)
         while True:
-            x = f.read(block, dtype="float32")
+            x = _read_frames(f, block)
             if not len(x):
-                return seen, rate, False
+                return AudioScan(_sf_info(f, seen), seen, rate, False)
             seen += len(x)
             if not float(np.max(np.abs(x))) < SILENCE_PEAK:
-                if known:
-                    return declared, rate, True
-                while len(x := f.read(rate * 30, dtype="float32")):  # count the rest
-                    seen += len(x)
-                return seen, rate, True
-            block = min(block * 2, rate * 30)
+                if not known:
+                    while len(x := _read_frames(f, most)):  # count the rest
+                        seen += len(x)
+                frames = declared if known else seen
+                return AudioScan(_sf_info(f, frames), frames, rate, True)
+            block = min(block * 2, most)

@@ -38,6 +38,7 @@ from ._backends import (
     _soundfile,
     to_mono,
 )
+from ._inputs import AudioFile
 from ._resample import resample, stream_resampler
 from ._wav import wav_layout
 
@@ -69,6 +70,8 @@ class AudioInfo:
 
 # soundfile's major format (and Ogg subtype) -> AudioInfo.format
 _SF_FORMAT_NAMES = {"WAV": "wav", "WAVEX": "wav", "FLAC": "flac", "MP3": "mp3", "OGG": "ogg"}
+# AudioFile.format of the containers libsndfile cannot open: PyAV reads them (:mod:`._backends`)
+_AV_ONLY_FORMATS = ("m4a", "mp4", "webm")
 # FFmpeg demuxer name -> AudioInfo.format
 _AV_FORMAT_NAMES = {
     "mov,mp4,m4a,3gp,3g2,mj2": "mp4",
@@ -193,17 +196,25 @@ def _probe_av(buf: io.BytesIO | str) -> AudioInfo:
         return AudioInfo(name, int(ctx.sample_rate), int(ctx.channels), duration)
 
 
-def probe(data: bytes | str | os.PathLike[str]) -> AudioInfo:
+def probe(data: bytes | str | os.PathLike[str] | AudioFile) -> AudioInfo:
     """Read format, rate, channels and duration from the headers, without decoding the audio.
 
-    ``data`` is the encoded file's bytes or a path; a path is read only as far as the headers
-    need, so probing a three-hour recording costs no memory.
+    ``data`` is the encoded file's bytes, a path or an :class:`AudioFile`; a path is read only
+    as far as the headers need, so probing a three-hour recording costs no memory. An
+    ``AudioFile`` that libsndfile reads is probed through its :attr:`~AudioFile.scan`, so the
+    one open of the file that the silence check before an upload makes serves both.
 
     Examples
     --------
     >>> probe(wav_bytes)
     AudioInfo(format='wav', sample_rate=22050, channels=1, duration=2.0)
     """
+    if isinstance(data, AudioFile):
+        if data.format not in _AV_ONLY_FORMATS:  # their scan decodes the whole file: not here
+            info = data.scan.info
+            if info is not None:
+                return info
+        data = data.data
     buf: io.BytesIO | str
     if isinstance(data, (str, os.PathLike)):
         buf = os.fspath(data)
@@ -232,10 +243,15 @@ def probe(data: bytes | str | os.PathLike[str]) -> AudioInfo:
             if isinstance(av_exc, AudioDecodeError):
                 raise
             raise AudioDecodeError(f"cannot read audio headers ({av_exc})") from av_exc
+    return _sf_info(info, info.frames)
+
+
+def _sf_info(info: Any, frames: int) -> AudioInfo:
+    """The AudioInfo of what libsndfile opened (``sf.info(...)`` or an open ``SoundFile``)."""
     name = _SF_FORMAT_NAMES.get(info.format, info.format.lower())
     if name == "ogg" and info.subtype == "OPUS":
         name = "opus"
-    duration = info.frames / info.samplerate if info.samplerate else None
+    duration = frames / info.samplerate if info.samplerate else None
     return AudioInfo(name, int(info.samplerate), int(info.channels), duration)
 
 
@@ -252,17 +268,24 @@ def _sequential_reads(f: Any) -> Iterator[np.ndarray]:
     ``sf_readf_float`` itself, never seeking. Those are soundfile internals; if a future
     soundfile lacks them we fall back to ``read`` (exact for WAV/FLAC, not for MP3).
     """
+    while True:
+        out = _read_frames(f, _READ_FRAMES)
+        if not len(out):
+            return
+        yield out
+
+
+def _read_frames(f: Any, frames: int) -> np.ndarray:
+    """Up to ``frames`` (frames, channels) float32 frames of an open SoundFile, never seeking
+    (see :func:`_sequential_reads`); empty at the end."""
     sf = _soundfile()
     snd, ffi, handle = getattr(sf, "_snd", None), getattr(sf, "_ffi", None), f.__dict__.get("_file")
-    while True:
-        out = np.empty((_READ_FRAMES, f.channels), dtype=np.float32)
-        if snd is not None and ffi is not None and handle is not None:
-            n = snd.sf_readf_float(handle, ffi.cast("float *", out.ctypes.data), _READ_FRAMES)
-        else:  # pragma: no cover - only with a soundfile that renamed its internals
-            n = len(f.read(out=out))
-        if n <= 0:
-            return
-        yield out[:n]
+    out = np.empty((frames, f.channels), dtype=np.float32)
+    if snd is not None and ffi is not None and handle is not None:
+        n = snd.sf_readf_float(handle, ffi.cast("float *", out.ctypes.data), frames)
+    else:  # pragma: no cover - only with a soundfile that renamed its internals
+        n = len(f.read(out=out))
+    return out[: max(0, n)]
 
 
 def _read_sf(handle: Any, sample_rate: int) -> Iterator[np.ndarray]:

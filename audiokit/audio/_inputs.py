@@ -27,6 +27,8 @@ from ..core import (
 if TYPE_CHECKING:
     import numpy as np
 
+    from ._checks import AudioScan
+
 __all__ = ["AudioFile", "AudioInput", "is_array", "sniff_format", "to_audio_file"]
 
 AudioInput = Union[
@@ -56,6 +58,21 @@ class AudioFile:
     filename: str
     data: bytes
     format: str
+
+    @property
+    def scan(self) -> AudioScan:
+        """One look at the samples: the header's format, rate and length, and whether any of
+        it is audible (:func:`~audiokit.audio.scan_audio`), read as far as the first audible
+        stretch. Made on first use and kept: the long-audio planner's ``probe`` and the check
+        before the upload share it, so a file is opened once per request."""
+        scan = self.__dict__.get("_scan")
+        if scan is None:
+            from ._checks import scan_audio
+
+            scan = scan_audio(self)
+            # frozen, and the bytes cannot change: a value derived from them stays true
+            object.__setattr__(self, "_scan", scan)
+        return scan
 
     @property
     def content_type(self) -> str:
@@ -134,6 +151,12 @@ def to_audio_file(
             reason=f"the file is {len(data) / 1024 / 1024:.1f} MB",
         )
     upload_name = filename or _upload_name(name, fmt)
+    if (
+        isinstance(audio, AudioFile)
+        and audio.data is data
+        and (audio.format, audio.filename) == (fmt, upload_name)
+    ):
+        return audio  # unchanged: keeps its scan
     return AudioFile(upload_name, data, fmt)
 
 

@@ -170,6 +170,19 @@ class TranscriptionJob:
             max_bytes=None,
         )
 
+    def _upload(self, audio: Any) -> AudioFile | None:
+        """The AudioFile the request would make of ``audio`` (``None`` if it is not audio: the
+        request then reports that, after checking the parameters)."""
+        try:
+            return to_audio_file(
+                audio,
+                sample_rate=self.params.get("sample_rate"),
+                filename=self.params.get("filename"),
+                max_bytes=None,
+            )
+        except (ValueError, OSError):  # AudioError and InvalidTypeError are ValueErrors
+            return None
+
     def _plan(self) -> _Plan | None:
         from ..audio import probe
 
@@ -178,12 +191,19 @@ class TranscriptionJob:
             path = Path(audio).expanduser()
             if not path.is_file():
                 return None  # the request itself reports the missing file
-            source: str | bytes = str(path)
+            source: str | bytes | AudioFile = str(path)
             size, name = path.stat().st_size, path.name
+            if size <= MAX_UPLOAD_BYTES:  # the request would read it whole: read it once, here
+                source = self._upload(audio) or source
         else:
-            source = audio.data if isinstance(audio, AudioFile) else bytes(audio)
-            size = len(source)
-            name = audio.filename if isinstance(audio, AudioFile) else "audio"
+            is_file = isinstance(audio, AudioFile)
+            name = audio.filename if is_file else "audio"
+            source = self._upload(audio) or (audio.data if is_file else bytes(audio))
+            size = len(source.data if isinstance(source, AudioFile) else source)
+        if isinstance(source, AudioFile):
+            # The request gets this very AudioFile: probe() reads it through the scan that the
+            # silence check before the upload then reuses (one open of the file in all).
+            self.audio = source
         cap = model_max_seconds(self.model)
         max_seconds = cap - DURATION_MARGIN_SECONDS if cap else None
         target = self.chunk_seconds or DEFAULT_CHUNK_SECONDS
@@ -191,8 +211,10 @@ class TranscriptionJob:
             target = min(target, max_seconds)
         try:
             total = self.seconds = probe(source).duration
-        except (ValueError, OSError):
+        except (ValueError, OSError, RuntimeError):
             return None  # not audio we can read: the request reports it properly
+        if isinstance(source, AudioFile):
+            source = source.data
         too_big = size > MAX_UPLOAD_BYTES
         too_long = total is not None and max_seconds is not None and total > max_seconds
         if self.split == "auto" and not (too_big or too_long):
