@@ -190,8 +190,16 @@ class _HTTPBase:
         return self.settings.api_key.redact(value) if self.settings.api_key else value
 
     def _keep_headers(self, response: httpx.Response, into: dict[str, str] | None) -> None:
-        if into is not None:  # the caller wants the answer's headers (redacted)
-            into.update(self._redact(dict(response.headers)))
+        if into is None:  # the caller wants the answer's headers (redacted)
+            return
+        headers = dict(response.headers)
+        key = self.settings.api_key
+        # Redacting walks every name and value; the key is almost never there, which one
+        # search of them all tells (case-blind, as the redaction of a short key is).
+        text = "\n".join(chain(headers, headers.values())).lower()
+        if key and key.get_secret_value().lower() in text:
+            headers = self._redact(headers)
+        into.update(headers)
 
     def _request_id(self, response: httpx.Response) -> str | None:
         """The ``x-request-id`` header, redacted (a server may echo the key there too)."""
