@@ -4,7 +4,7 @@
 a plain PCM WAV straight from its bytes (:mod:`._wav`), other formats libsndfile reads block by
 block from one open (which also gives the header's format, rate and length), the containers
 only PyAV reads in one decode (:mod:`._decode`). An :class:`~._inputs.AudioFile` keeps its scan
-(:attr:`~._inputs.AudioFile.scan`), so the long-audio planner's :func:`~._decode.probe` and
+(:attr:`~._inputs.AudioFile.scan`), so the long-audio planner (``AudioFile.info``) and
 :func:`check_audio` share it. The request builders of :mod:`audiokit.wire` call
 :func:`check_audio` on every upload (and on known-speaker samples, whose length it returns); the
 custom-voice requests of :mod:`audiokit.client` call it on consent recordings and voice samples.
@@ -37,7 +37,7 @@ MAX_SCAN_BLOCK_SECONDS = 30.0  # blocks stop growing here (bounded memory on lon
 class AudioScan(NamedTuple):
     """What one look at an upload's samples found (:func:`scan_audio`)."""
 
-    info: AudioInfo | None  # what probe() reports; None after a whole decode by PyAV
+    info: AudioInfo | None  # what probe() would report; None after a whole decode by PyAV
     frames: int  # samples per channel: the header's count, or counted where it has none
     sample_rate: int
     audible: bool  # some sample reaches SILENCE_PEAK
@@ -70,7 +70,7 @@ def check_audio(file: AudioFile, *, param: str = "file") -> float | None:
     other formats libsndfile reads block by block (so a long file costs about as little as a
     short one), the containers only PyAV reads (m4a, webm) in one decode. Silence is still
     judged on the whole file. The look is :attr:`AudioFile.scan`: made once per file, and
-    shared with :func:`probe`. Returns ``None`` when the audio cannot be decoded here (no
+    shared with the long-audio planner. Returns ``None`` when the audio cannot be decoded here (no
     PyAV): the server then judges it.
 
     Parameters

@@ -38,7 +38,6 @@ from ._backends import (
     _soundfile,
     to_mono,
 )
-from ._inputs import AudioFile
 from ._resample import resample, stream_resampler
 from ._wav import wav_layout
 
@@ -70,8 +69,6 @@ class AudioInfo:
 
 # soundfile's major format (and Ogg subtype) -> AudioInfo.format
 _SF_FORMAT_NAMES = {"WAV": "wav", "WAVEX": "wav", "FLAC": "flac", "MP3": "mp3", "OGG": "ogg"}
-# AudioFile.format of the containers libsndfile cannot open: PyAV reads them (:mod:`._backends`)
-_AV_ONLY_FORMATS = ("m4a", "mp4", "webm")
 # FFmpeg demuxer name -> AudioInfo.format
 _AV_FORMAT_NAMES = {
     "mov,mp4,m4a,3gp,3g2,mj2": "mp4",
@@ -196,25 +193,18 @@ def _probe_av(buf: io.BytesIO | str) -> AudioInfo:
         return AudioInfo(name, int(ctx.sample_rate), int(ctx.channels), duration)
 
 
-def probe(data: bytes | str | os.PathLike[str] | AudioFile) -> AudioInfo:
+def probe(data: bytes | str | os.PathLike[str]) -> AudioInfo:
     """Read format, rate, channels and duration from the headers, without decoding the audio.
 
-    ``data`` is the encoded file's bytes, a path or an :class:`AudioFile`; a path is read only
-    as far as the headers need, so probing a three-hour recording costs no memory. An
-    ``AudioFile`` that libsndfile reads is probed through its :attr:`~AudioFile.scan`, so the
-    one open of the file that the silence check before an upload makes serves both.
+    ``data`` is the encoded file's bytes or a path; a path is read only as far as the headers
+    need, so probing a three-hour recording costs no memory. (An upload's
+    :attr:`AudioFile.info` is the same, read in the open the silence check makes.)
 
     Examples
     --------
     >>> probe(wav_bytes)
     AudioInfo(format='wav', sample_rate=22050, channels=1, duration=2.0)
     """
-    if isinstance(data, AudioFile):
-        if data.format not in _AV_ONLY_FORMATS:  # their scan decodes the whole file: not here
-            info = data.scan.info
-            if info is not None:
-                return info
-        data = data.data
     buf: io.BytesIO | str
     if isinstance(data, (str, os.PathLike)):
         buf = os.fspath(data)

@@ -28,12 +28,15 @@ if TYPE_CHECKING:
     import numpy as np
 
     from ._checks import AudioScan
+    from ._decode import AudioInfo
 
 __all__ = ["AudioFile", "AudioInput", "is_array", "sniff_format", "to_audio_file"]
 
 AudioInput = Union[
     str, os.PathLike, bytes, bytearray, memoryview, BinaryIO, tuple, "np.ndarray", Any
 ]
+
+_AV_ONLY_FORMATS = ("m4a", "mp4", "webm")  # what libsndfile cannot open (PyAV reads them)
 
 CONTENT_TYPES = {
     "wav": "audio/wav",
@@ -63,8 +66,8 @@ class AudioFile:
     def scan(self) -> AudioScan:
         """One look at the samples: the header's format, rate and length, and whether any of
         it is audible (:func:`~audiokit.audio.scan_audio`), read as far as the first audible
-        stretch. Made on first use and kept: the long-audio planner's ``probe`` and the check
-        before the upload share it, so a file is opened once per request."""
+        stretch. Made on first use and kept: the long-audio planner (through :attr:`info`) and
+        the check before the upload share it, so a file is opened once per request."""
         scan = self.__dict__.get("_scan")
         if scan is None:
             from ._checks import scan_audio
@@ -73,6 +76,20 @@ class AudioFile:
             # frozen, and the bytes cannot change: a value derived from them stays true
             object.__setattr__(self, "_scan", scan)
         return scan
+
+    @property
+    def info(self) -> AudioInfo:
+        """What :func:`~audiokit.audio.probe` reports of the data, read in the open that
+        :attr:`scan` makes where libsndfile reads the format (one open serves the long-audio
+        planner and the silence check); m4a, mp4 and webm, which PyAV decodes whole to scan,
+        are probed from their headers."""
+        from ._decode import probe
+
+        if self.format not in _AV_ONLY_FORMATS:
+            info = self.scan.info
+            if info is not None:
+                return info
+        return probe(self.data)
 
     @property
     def content_type(self) -> str:

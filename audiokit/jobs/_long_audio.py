@@ -201,7 +201,7 @@ class TranscriptionJob:
             source = self._upload(audio) or (audio.data if is_file else bytes(audio))
             size = len(source.data if isinstance(source, AudioFile) else source)
         if isinstance(source, AudioFile):
-            # The request gets this very AudioFile: probe() reads it through the scan that the
+            # The request gets this very AudioFile: its info comes from the scan that the
             # silence check before the upload then reuses (one open of the file in all).
             self.audio = source
         cap = model_max_seconds(self.model)
@@ -210,7 +210,8 @@ class TranscriptionJob:
         if max_seconds:
             target = min(target, max_seconds)
         try:
-            total = self.seconds = probe(source).duration
+            info = source.info if isinstance(source, AudioFile) else probe(source)
+            total = self.seconds = info.duration
         except (ValueError, OSError, RuntimeError):
             return None  # not audio we can read: the request reports it properly
         if isinstance(source, AudioFile):

@@ -25,7 +25,6 @@ from typing import Any
 
 import httpx
 
-from ..audio import AudioFile
 from ..core import (
     USER_AGENT,
     APIConnectionError,
@@ -42,6 +41,7 @@ from ..core import (
     status_error_class,
 )
 from ._deadline import Budget, atimed, attach, budget_of, install, spending, timed
+from ._multipart import form_dict, multipart
 from ._requests import APIRequest
 from ._sse import DONE, EventDecoder
 
@@ -102,17 +102,14 @@ class _HTTPBase:
                 request.method, url, json=request.json, params=query, headers=headers
             )
         if not request.files:
-            data = _form_dict(request.data)
+            data = form_dict(request.data)
             return client.build_request(
                 request.method, url, data=data or None, params=query, headers=headers
             )
-        # The multipart body is made here, in one piece: httpx would build a field object per
-        # part and send the body part by part (one socket write per boundary, header and field:
-        # ~15 for a transcription). One bytes object goes out in one write; the copy of the
-        # upload costs less than the system calls it saves.
+        # made here in one piece, sent in one write (see ._multipart)
         boundary = os.urandom(16).hex()
         headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
-        body = _multipart(request.data, request.files, boundary.encode("ascii"))
+        body = multipart(request.data, request.files, boundary.encode("ascii"))
         return client.build_request(
             request.method, url, content=body, params=query, headers=headers
         )
@@ -260,44 +257,6 @@ class _HTTPBase:
                 time.monotonic() - started,
                 attempt + 1,
             )
-
-
-def _form_dict(fields: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    """Request fields as httpx form data: a ``name[]`` array becomes a list."""
-    data: dict[str, Any] = {}
-    for key, value in fields:
-        if key.endswith("[]"):
-            data.setdefault(key, []).append(value)
-        else:
-            data[key] = value
-    return data
-
-
-# What httpx (as browsers, HTML5) escapes in a multipart name or filename.
-_FORM_ESCAPES = {'"': "%22", "\\": "\\\\"} | {chr(c): f"%{c:02X}" for c in range(0x20) if c != 0x1B}
-_FORM_ESCAPE = re.compile("|".join(re.escape(c) for c in _FORM_ESCAPES))
-
-
-def _form_param(name: str, value: str) -> bytes:
-    return f'{name}="{_FORM_ESCAPE.sub(lambda m: _FORM_ESCAPES[m.group(0)], value)}"'.encode()
-
-
-def _multipart(
-    fields: tuple[tuple[str, str], ...], files: tuple[tuple[str, AudioFile], ...], boundary: bytes
-) -> bytes:
-    """The ``multipart/form-data`` body httpx would send for these fields and files, byte for
-    byte (fields first, in order; each file with its name and content type)."""
-    dash = b"--" + boundary + b"\r\n"
-    parts: list[bytes] = []
-    for name, value in fields:
-        parts += [dash, b"Content-Disposition: form-data; ", _form_param("name", name),
-                  b"\r\n\r\n", value.encode(), b"\r\n"]  # fmt: skip
-    for name, file in files:
-        parts += [dash, b"Content-Disposition: form-data; ", _form_param("name", name), b"; ",
-                  _form_param("filename", file.filename), b"\r\nContent-Type: ",
-                  file.content_type.encode(), b"\r\n\r\n", file.data, b"\r\n"]  # fmt: skip
-    parts.append(b"--" + boundary + b"--\r\n")
-    return b"".join(parts)
 
 
 def retry_after(headers: httpx.Headers) -> float | None:
