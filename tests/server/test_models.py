@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from _tools import require
-from test_server import _start, _stop
+from conftest import ServeProcess
 
 import audiokit
 
@@ -32,9 +32,8 @@ REFERENCE_NAMES = [
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    proc, url = _start("--model", "my-asr", "--model", "house-voice")
-    yield url
-    _stop(proc)
+    with ServeProcess("--model", "my-asr", "--model", "house-voice", startup_timeout=180) as served:
+        yield served.url
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from _tools import require
-from test_server import _start, _stop
+from conftest import ServeProcess
 
 import audiokit
 from audiokit.local import LocalApp, PiperEngine, WhisperEngine
@@ -24,9 +24,8 @@ SENTENCES = [
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    proc, url = _start()
-    yield url
-    _stop(proc)
+    with ServeProcess(startup_timeout=180) as served:
+        yield served.url
 
 
 @pytest.fixture(scope="module")
