@@ -40,6 +40,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..core import InvalidTypeError, UnsupportedError, ValidationError
+from ._fallback import Candidate, audible_seconds, decode_window
 from ._models import DEFAULT_WHISPER_MODEL, WHISPER_MODEL_NAMES, named_model_path
 
 __all__ = ["LocalSegment", "LocalToken", "LocalTranscription", "LocalWord", "WhisperEngine"]
@@ -265,6 +266,7 @@ class _ScoringModel:
 @cache
 def _run_class() -> type:
     from faster_whisper import WhisperModel
+    from faster_whisper.transcribe import get_compression_ratio
 
     class _Run(WhisperModel):  # type: ignore[misc]
         """A per-call view of a loaded model: same weights, its own record of results."""
@@ -275,10 +277,31 @@ def _run_class() -> type:
                 eot = base.hf_tokenizer.token_to_id("<|endoftext|>")
                 self.model = _ScoringModel(base.model, eot)
             self.kept: Any = None
+            self.window_seconds: float | None = None  # audio in the window being decoded
 
-        def generate_with_fallback(self, *args: Any, **kwargs: Any) -> Any:
-            decoded = super().generate_with_fallback(*args, **kwargs)
-            self.kept = decoded[0]  # the result whose tokens the next segments slice
+        def encode(self, features: Any) -> Any:  # called once per window, before decoding it
+            seconds_per_frame = self.feature_extractor.time_per_frame
+            self.window_seconds = audible_seconds(features, seconds_per_frame)
+            return super().encode(features)
+
+        def generate_with_fallback(
+            self, encoder_output: Any, prompt: list[int], tokenizer: Any, options: Any
+        ) -> Candidate:
+            def decode(prompt: Sequence[int], single: Any) -> Any:
+                return super(_Run, self).generate_with_fallback(
+                    encoder_output, list(prompt), tokenizer, single
+                )
+
+            decoded = decode_window(
+                decode,
+                prompt,
+                tokenizer,
+                options,
+                max_length=self.max_length,
+                compression_ratio=get_compression_ratio,
+                audio_seconds=self.window_seconds,
+            )
+            self.kept = decoded.result  # the result whose tokens the next segments slice
             return decoded
 
     return _Run
