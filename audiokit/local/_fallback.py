@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["Candidate", "audible_seconds", "decode_window", "is_loop", "without_previous_text"]
+__all__: list[str] = []  # helpers of ._whisper only: nothing here is the package's API
 
 TIME_PRECISION = 0.02  # seconds per Whisper timestamp token
 PAST_THE_AUDIO = 1.0  # seconds a timestamp may run past the window's audio before it is a loop
