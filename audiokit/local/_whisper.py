@@ -40,8 +40,10 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..core import InvalidTypeError, UnsupportedError, ValidationError
+from ._batching import BatchingModel, Collector, check_batching, generate_batch, released, tracked
 from ._fallback import Candidate, audible_seconds, decode_window
 from ._models import DEFAULT_WHISPER_MODEL, WHISPER_MODEL_NAMES, named_model_path
+from ._token_scores import ScoringModel
 
 __all__ = ["LocalSegment", "LocalToken", "LocalTranscription", "LocalWord", "WhisperEngine"]
 
@@ -53,7 +55,8 @@ _MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")  # without them fa
 _FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # the reference whisper schedule
 _BEST_OF = 5  # candidates when sampling at temperature > 0
 BEAM_SIZE = 5  # beams at temperature 0 when no per-token log probabilities are asked for
-_STEPS_PER_BLOCK = 32  # decoding steps whose vocabulary logits are normalised at once (6.6 MB)
+MAX_BATCH = 8  # concurrent windows decoded in one generate call (WhisperEngine(max_batch=))
+BATCH_WAIT_S = 0.03  # how long a decoding waits for concurrent ones to join its batch
 _TASKS = ("transcribe", "translate")
 
 
@@ -206,63 +209,6 @@ def _load_model(path: Path, compute_type: str, cpu_threads: int) -> Any:
     return model
 
 
-# ------------------------------------------------------------------ per-token log probabilities
-
-
-class _ScoredGeneration:
-    """The parts of a CTranslate2 ``WhisperGenerationResult`` faster-whisper reads, plus the
-    log probability of each decoding step of the first hypothesis (the one it keeps).
-
-    ``token_logprobs[i]`` belongs to ``sequences_ids[0][i]``; one more entry follows for the
-    end-of-text step when decoding stopped there, so their sum is the sequence's cumulative
-    log probability. The vocabulary-sized logits (51,864 floats a step) are dropped at once.
-    """
-
-    __slots__ = ("no_speech_prob", "scores", "sequences_ids", "token_logprobs")
-
-    def __init__(self, result: Any, eot: int) -> None:
-        self.sequences_ids = result.sequences_ids
-        self.scores = result.scores
-        self.no_speech_prob = result.no_speech_prob
-        steps = result.logits[0] if result.logits else []
-        tokens = [*result.sequences_ids[0], eot][: len(steps)]
-        self.token_logprobs = _log_softmax_at(steps, tokens)
-
-
-def _log_softmax_at(steps: Sequence[Any], tokens: Sequence[int]) -> list[float]:
-    """``log_softmax(steps[i])[tokens[i]]`` for every step: a vectorised logsumexp over
-    (steps, vocabulary) blocks of ``_STEPS_PER_BLOCK`` rows, so memory stays a few MB."""
-    out: list[float] = []
-    for lo in range(0, len(tokens), _STEPS_PER_BLOCK):
-        ids = np.asarray(tokens[lo : lo + _STEPS_PER_BLOCK])
-        x = np.stack(
-            [np.asarray(step, dtype=np.float32).reshape(-1) for step in steps[lo : lo + len(ids)]]
-        )
-        top = x.max(axis=1, keepdims=True)
-        np.subtract(x, top, out=x)
-        picked = x[np.arange(len(ids)), ids].astype(np.float64)
-        np.exp(x, out=x)
-        out += (picked - np.log(x.sum(axis=1, dtype=np.float64))).tolist()
-    return out
-
-
-class _ScoringModel:
-    """Wraps a ``ctranslate2.models.Whisper`` so that ``generate`` also returns logits."""
-
-    def __init__(self, model: Any, eot: int) -> None:
-        self._model = model
-        self._eot = eot
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._model, name)
-
-    def generate(self, features: Any, prompts: Any, **kwargs: Any) -> list[_ScoredGeneration]:
-        if kwargs.get("beam_size", 1) != 1:  # CTranslate2 has no logits for beam search
-            raise RuntimeError("per-token log probabilities need beam_size=1")
-        results = self._model.generate(features, prompts, return_logits_vocab=True, **kwargs)
-        return [_ScoredGeneration(r, self._eot) for r in results]
-
-
 @cache
 def _run_class() -> type:
     from faster_whisper import WhisperModel
@@ -271,11 +217,14 @@ def _run_class() -> type:
     class _Run(WhisperModel):  # type: ignore[misc]
         """A per-call view of a loaded model: same weights, its own record of results."""
 
-        def __init__(self, base: Any, *, logprobs: bool) -> None:  # no super(): share, not load
-            self.__dict__.update(base.__dict__)
+        def __init__(self, base: Any, *, logprobs: bool, collector: Any = None) -> None:
+            self.__dict__.update(base.__dict__)  # no super(): share the weights, do not load
+            if collector is not None:  # this call's window decodings join concurrent ones
+                sot = base.hf_tokenizer.token_to_id("<|startoftranscript|>")
+                self.model = BatchingModel(self.model, collector, sot)
             if logprobs:
                 eot = base.hf_tokenizer.token_to_id("<|endoftext|>")
-                self.model = _ScoringModel(base.model, eot)
+                self.model = ScoringModel(self.model, eot)
             self.kept: Any = None
             self.window_seconds: float | None = None  # audio in the window being decoded
 
@@ -366,6 +315,13 @@ class WhisperEngine:
         CTranslate2 compute type (``int8``, ``int8_float32``, ``float32``, ...).
     cpu_threads : int
         Threads per decoding; 0 lets CTranslate2 choose.
+    max_batch : int
+        Most concurrent transcriptions' windows decoded in one CTranslate2 ``generate`` call
+        (1: no batching). Only decodings with equal options share a batch; the results are
+        those of decoding alone. :attr:`batch_sizes` records the batches run.
+    batch_wait : float
+        Seconds the first decoding of a batch waits for others, and only while other
+        transcriptions are under way on this engine (a lone request never waits).
 
     The model loads on first use (or :meth:`load`), once per process for a given path and
     compute type, and is shared by every engine object and thread.
@@ -386,12 +342,26 @@ class WhisperEngine:
         *,
         compute_type: str = "int8",
         cpu_threads: int = 0,
+        max_batch: int = MAX_BATCH,
+        batch_wait: float = BATCH_WAIT_S,
     ) -> None:
         if isinstance(cpu_threads, bool) or not isinstance(cpu_threads, int) or cpu_threads < 0:
             raise ValidationError("cpu_threads", cpu_threads, "an integer >= 0 (0: automatic)")
+        check_batching(max_batch, batch_wait)
         self.model_path = _resolve_model_path(model_path)
         self.compute_type = compute_type
         self.cpu_threads = cpu_threads
+        self.max_batch = max_batch
+        self.batch_wait = float(batch_wait)
+        self._collector: Any = None
+        if max_batch > 1:
+            self._collector = Collector(generate_batch, max_batch=max_batch, wait=batch_wait)
+
+    @property
+    def batch_sizes(self) -> list[int]:
+        """Sizes of the latest decoding batches (up to 1,000), oldest first; empty with
+        ``max_batch=1``. A 1 is a window decoded alone."""
+        return list(self._collector.sizes) if self._collector is not None else []
 
     def __repr__(self) -> str:
         path, compute = str(self.model_path), self.compute_type
@@ -478,20 +448,27 @@ class WhisperEngine:
                 duration=0.0,
                 task=task,
             )
-        run = _run_class()(model, logprobs=logprobs)
-        fw_segments, info = run.transcribe(
-            audio,
-            language=language,
-            task=task,
-            beam_size=beams,
-            best_of=_BEST_OF,
-            temperature=list(_FALLBACK_TEMPERATURES) if temperature == 0 else [temperature],
-            initial_prompt=prompt or None,
-            word_timestamps=word_timestamps,
-            vad_filter=False,
-        )
+        collector = self._collector
+        run = _run_class()(model, logprobs=logprobs, collector=collector)
+        release = tracked(collector)
+        try:
+            fw_segments, info = run.transcribe(
+                audio,
+                language=language,
+                task=task,
+                beam_size=beams,
+                best_of=_BEST_OF,
+                temperature=list(_FALLBACK_TEMPERATURES) if temperature == 0 else [temperature],
+                initial_prompt=prompt or None,
+                word_timestamps=word_timestamps,
+                vad_filter=False,
+            )
+        except BaseException:
+            release()
+            raise
+        segments = self._segments(run, fw_segments, duration, logprobs=logprobs)
         return LocalTranscription(
-            self._segments(run, fw_segments, duration, logprobs=logprobs),
+            released(segments, release),
             language=info.language,
             language_probability=float(info.language_probability),
             duration=duration,

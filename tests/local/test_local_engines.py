@@ -28,11 +28,11 @@ jiwer = require(
 from audiokit.audio import decode, encode, resample  # noqa: E402
 from audiokit.core import InvalidTypeError, UnsupportedError, ValidationError  # noqa: E402
 from audiokit.local import PiperEngine  # noqa: E402
+from audiokit.local._token_scores import ScoringModel  # noqa: E402
 from audiokit.local._whisper import (  # noqa: E402
     LocalSegment,
     LocalTranscription,
     WhisperEngine,
-    _ScoringModel,
 )
 
 # Ten distinct sentences, ~33 s of speech: more than one 30 s Whisper window, no repetition
@@ -165,7 +165,7 @@ def test_token_logprobs_sum_to_the_decoders_own_sequence_score(whisper, short_16
     tokenizer = Tokenizer(model.hf_tokenizer, False, task="transcribe", language="en")
     encoded = model.encode(pad_or_trim(model.feature_extractor(short_16k)))
     prompt = model.get_prompt(tokenizer, [])
-    scoring = _ScoringModel(model.model, tokenizer.eot)
+    scoring = ScoringModel(model.model, tokenizer.eot)
     (result,) = scoring.generate(encoded, [prompt], beam_size=1, return_scores=True)
     ids = result.sequences_ids[0]
     assert len(result.token_logprobs) == len(ids) + 1  # every token, then end-of-text
