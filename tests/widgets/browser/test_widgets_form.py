@@ -85,6 +85,9 @@ def set_theme(open_notebook: Callable[..., Any]) -> Iterator[Callable[[Any, str]
             " && getComputedStyle(document.body).getPropertyValue('--jp-layout-color1').trim()",
             arg=THEMES[theme],
         )
+        # JupyterLab shows its splash screen during a theme change and removes it 200 ms after;
+        # a second change inside those 200 ms makes the lab's own removal throw (removeChild).
+        page.wait_for_function("() => !document.getElementById('jupyterlab-splash')")
 
     yield set_
     if pages and not pages[-1].is_closed():
