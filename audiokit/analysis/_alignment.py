@@ -337,7 +337,7 @@ class TokenColumns:
     token: np.ndarray
     logprob: np.ndarray
     prob: np.ndarray
-    bytes: np.ndarray
+    bytes: np.ndarray  # bytes objects, None where the server sent none
     offset: np.ndarray
     end_offset: np.ndarray
     word_index: np.ndarray  # int64, -1 = no word
@@ -529,19 +529,26 @@ def _token_words(st: _Structure, pos: np.ndarray) -> np.ndarray:
 
 
 def _token_fields(lps: Sequence[Any]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(token strings, logprob floats, bytes objects) of the transcript's logprobs.
+    """(token strings, logprob floats, bytes objects or None) of the transcript's logprobs.
 
-    A parsed response's logprobs are already columns (``TokenLogprobs``): read as they are, no
-    record object is made.
+    A parsed response's logprobs are already columns (``TokenLogprobs``) that hold ``bytes``
+    objects: read as they are, no record object is made.
     """
-    n = len(lps)
     if isinstance(lps, TokenLogprobs):
-        return lps.tokens, np.array(lps.logprobs, dtype=float), _object_array(lps.bytes)
+        raw = lps.bytes
+        if not set(map(type, raw)) <= {bytes, type(None)}:  # a server's odd values, as tuples
+            raw = list(map(_as_bytes, raw))
+        return lps.tokens, np.array(lps.logprobs, dtype=float), _object_array(raw)
+    n = len(lps)
     return (
         list(map(_get_token, lps)),
         np.fromiter(map(_get_logprob, lps), dtype=float, count=n),
-        np.fromiter(map(_get_bytes, lps), dtype=object, count=n),
+        np.fromiter(map(_as_bytes, map(_get_bytes, lps)), dtype=object, count=n),
     )
+
+
+def _as_bytes(raw: Any) -> bytes | None:
+    return None if raw is None or type(raw) is bytes else bytes(raw)
 
 
 def _tokens(t: Transcript, st: _Structure) -> TokenColumns:
