@@ -160,7 +160,13 @@ class TokenLogprobs(Sequence[TokenLogprob]):
                 data = item.get("bytes")
                 if type(logprob) is not float:
                     logprob = float(logprob)
-                data = None if data is None else _bytes_of(data)
+                if type(data) is list:  # the API's: bytes() checks the values as it copies
+                    try:
+                        data = bytes(data)
+                    except (TypeError, ValueError):
+                        data = _bytes_of(data)
+                elif data is not None:
+                    data = _bytes_of(data)
                 tokens.append(token if type(token) is str else str(token))
                 logprobs.append(logprob)
                 raw.append(data)
