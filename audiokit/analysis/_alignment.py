@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..records import TokenLogprobs
-from ._text_index import _object_array, _TextIndex
+from ._text_index import _code_points, _nonspace, _object_array, _TextIndex
 
 if TYPE_CHECKING:
     from ..results import Transcript
@@ -135,24 +135,15 @@ def _locate_stream(
             and stream[starts[i] : stops[i + k - 1]] == text[first:last]
         )
 
+    spans = _TokenSpans.of(stream, a, b)
+    blocks: list[tuple[int, int, int]] = []  # (first token, tokens, shift): placed at the end
+
     def take(i: int, k: int) -> int:
-        """Place tokens i..i+k-1 as the token-by-token search would (they agree): a token's
-        span drops its trailing whitespace; an empty token stays unplaced. Returns ``lo``."""
-        new_lo = lo
-        for j in range(i, i + k):
-            piece = stream[starts[j] : stops[j]]
-            if not piece:
-                continue
-            off[j] = starts[j] + delta
-            core_end = len(piece.rstrip())
-            if core_end == 0:  # whitespace only
-                end[j] = stops[j] + delta
-                continue
-            end[j] = starts[j] + delta + core_end
-            new_lo = starts[j] + delta + core_end
-            if j + 1 < n:
-                new_lo -= max(0, stops[j] - starts[j + 1])
-        return new_lo
+        """Place tokens i..i+k-1 as the token-by-token search would (they agree), once the
+        loop is done (``spans.place``); returns the new ``lo``."""
+        blocks.append((i, k, delta))
+        last = spans.last_core[i + k - 1]  # the block's last token that is not whitespace
+        return spans.lo_after[last] + delta if last >= i else lo
 
     i, block = 0, _FIRST_BLOCK
     while i < n:
@@ -204,7 +195,61 @@ def _locate_stream(
         lo = p + len(core)
         if cur + 1 < n:
             lo -= max(0, stops[cur] - starts[cur + 1])  # characters shared with the next token
+    spans.place(blocks, off, end)
     return off, end
+
+
+@dataclass
+class _TokenSpans:
+    """Per token of a stream, what placing it where the text agrees needs (numpy arrays).
+
+    A token's span drops its trailing whitespace (``end`` is its last non-space character
+    plus one); a whitespace-only token spans all of itself; an empty token is not placed.
+    ``lo_after`` is where the search goes on after a token, less any characters it shares
+    with the next one (a split UTF-8 character); ``last_core`` is the last token up to each
+    one that is not whitespace (-1: none).
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    end: np.ndarray
+    placed: np.ndarray
+    last_core: list[int]
+    lo_after: list[int]
+
+    @classmethod
+    def of(cls, stream: str, a: np.ndarray, b: np.ndarray) -> _TokenSpans:
+        n = len(a)
+        nonspace = _nonspace(_code_points(stream))
+        # the last non-space character before each position (-1: none)
+        last_before = np.maximum.accumulate(np.where(nonspace, np.arange(len(stream)), -1))
+        last = np.append(-1, last_before)[b] if len(stream) else np.full(n, -1)
+        core = last >= a
+        end = np.where(core, last + 1, b)
+        shared = np.zeros(n, dtype=np.int64)
+        if n > 1:
+            shared[:-1] = np.maximum(0, b[:-1] - a[1:])
+        last_core = np.maximum.accumulate(np.where(core, np.arange(n), -1)) if n else core
+        return cls(
+            a=a,
+            b=b,
+            end=end,
+            placed=b > a,
+            last_core=last_core.tolist(),
+            lo_after=(end - shared).tolist(),
+        )
+
+    def place(self, blocks: list[tuple[int, int, int]], off: np.ndarray, end: np.ndarray) -> None:
+        """Fill ``off``/``end`` for the blocks of tokens found where the text agrees."""
+        if not blocks:
+            return
+        first, size, shift = (np.array(col, dtype=np.int64) for col in zip(*blocks, strict=True))
+        index = np.arange(size.sum()) + np.repeat(first - (np.cumsum(size) - size), size)
+        shifts = np.repeat(shift, size)
+        keep = self.placed[index]
+        index, shifts = index[keep], shifts[keep]
+        off[index] = self.a[index] + shifts
+        end[index] = self.end[index] + shifts
 
 
 def _relate(stream: str, text: str) -> int | None:

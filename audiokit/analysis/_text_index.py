@@ -59,9 +59,9 @@ class _TextIndex:
 
     @classmethod
     def of(cls, text: str) -> _TextIndex:
-        cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+        cp = _code_points(text)
         n = len(cp)
-        nonspace = ~_SPACE_TABLE[np.minimum(cp, 0x3000)] | (cp > 0x3000)
+        nonspace = _nonspace(cp)
         cjk = None
         if n and cp.max() >= _CJK_RANGES[0][0]:
             cjk = np.zeros(n, dtype=bool)
@@ -153,6 +153,15 @@ class _TextIndex:
             p[p < offset[located]] = -1
             pos[located] = p
         return pos
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
+def _nonspace(cp: np.ndarray) -> np.ndarray:
+    """Whether each code point is not whitespace (``not str.isspace()``), as a bool array."""
+    return ~_SPACE_TABLE[np.minimum(cp, 0x3000)] | (cp > 0x3000)
 
 
 def _object_array(items: list[Any]) -> np.ndarray:
