@@ -142,8 +142,8 @@ def _locate_stream(
         """Place tokens i..i+k-1 as the token-by-token search would (they agree), once the
         loop is done (``spans.place``); returns the new ``lo``."""
         blocks.append((i, k, delta))
-        last = spans.last_core[i + k - 1]  # the block's last token that is not whitespace
-        return spans.lo_after[last] + delta if last >= i else lo
+        last = int(spans.last_core[i + k - 1])  # the block's last token not whitespace
+        return int(spans.lo_after[last]) + delta if last >= i else lo
 
     i, block = 0, _FIRST_BLOCK
     while i < n:
@@ -214,8 +214,8 @@ class _TokenSpans:
     b: np.ndarray
     end: np.ndarray
     placed: np.ndarray
-    last_core: list[int]
-    lo_after: list[int]
+    last_core: np.ndarray
+    lo_after: np.ndarray
 
     @classmethod
     def of(cls, stream: str, a: np.ndarray, b: np.ndarray) -> _TokenSpans:
@@ -235,8 +235,8 @@ class _TokenSpans:
             b=b,
             end=end,
             placed=b > a,
-            last_core=last_core.tolist(),
-            lo_after=(end - shared).tolist(),
+            last_core=last_core,
+            lo_after=end - shared,
         )
 
     def place(self, blocks: list[tuple[int, int, int]], off: np.ndarray, end: np.ndarray) -> None:
@@ -328,7 +328,7 @@ def _byte_stream(
 
 
 def align_tokens(
-    text: str, tokens: list[str], raw: Sequence[Any] | None = None
+    text: str, tokens: list[str], raw: Sequence[Any] | None = None, *, joined: str | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Character offsets ``(offset, end_offset)`` of each token in ``text`` (floats, NaN if lost).
 
@@ -350,7 +350,8 @@ def align_tokens(
     lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=n)
     b = np.cumsum(lengths)
     a = b - lengths
-    joined = "".join(tokens)
+    if joined is None:
+        joined = "".join(tokens)
     if joined == text:
         return a.astype(float), b.astype(float)
     shift = _relate(joined, text)
@@ -573,22 +574,27 @@ def _token_words(st: _Structure, pos: np.ndarray) -> np.ndarray:
     return out
 
 
-def _token_fields(lps: Sequence[Any]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(token strings, logprob floats, bytes objects or None) of the transcript's logprobs.
+def _token_fields(lps: Sequence[Any]) -> tuple[list[str], np.ndarray, np.ndarray, str | None]:
+    """(token strings, logprob floats, bytes objects or None, the tokens joined if known) of the
+    transcript's logprobs.
 
     A parsed response's logprobs are already columns (``TokenLogprobs``) that hold ``bytes``
-    objects: read as they are, no record object is made.
+    objects and the joined text: read as they are, no record object is made.
     """
     if isinstance(lps, TokenLogprobs):
         raw = lps.bytes
-        if not set(map(type, raw)) <= {bytes, type(None)}:  # a server's odd values, as tuples
-            raw = list(map(_as_bytes, raw))
-        return lps.tokens, np.array(lps.logprobs, dtype=float), _object_array(raw)
+        try:
+            b"".join(raw)  # the usual column: bytes only, which one join checks at C speed
+        except TypeError:  # None where the server sent none; a server's odd values as tuples
+            if not set(map(type, raw)) <= {bytes, type(None)}:
+                raw = list(map(_as_bytes, raw))
+        return lps.tokens, np.array(lps.logprobs, dtype=float), _object_array(raw), lps.joined()
     n = len(lps)
     return (
         list(map(_get_token, lps)),
         np.fromiter(map(_get_logprob, lps), dtype=float, count=n),
         np.fromiter(map(_as_bytes, map(_get_bytes, lps)), dtype=object, count=n),
+        None,
     )
 
 
@@ -597,8 +603,8 @@ def _as_bytes(raw: Any) -> bytes | None:
 
 
 def _tokens(t: Transcript, st: _Structure) -> TokenColumns:
-    tokens, logprob, raw = _token_fields(t.logprobs)
-    offset, end_offset = align_tokens(t.text, tokens, raw)
+    tokens, logprob, raw, joined = _token_fields(t.logprobs)
+    offset, end_offset = align_tokens(t.text, tokens, raw, joined=joined)
     pos, run = st.index.first_nonspace(offset, end_offset)
     word_index = run if st.words_are_runs else _token_words(st, pos)
     # the word's facts, by a take with a sentinel at -1 (no word)

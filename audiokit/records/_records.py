@@ -81,7 +81,7 @@ class TokenLogprobs(Sequence[TokenLogprob]):
     [b'Hi']
     """
 
-    __slots__ = ("bytes", "logprobs", "tokens")
+    __slots__ = ("_joined", "bytes", "logprobs", "tokens")
 
     def __init__(
         self,
@@ -97,12 +97,15 @@ class TokenLogprobs(Sequence[TokenLogprob]):
         self.tokens = tokens
         self.logprobs = floats
         self.bytes = _stored_bytes(raw)
+        self._joined: str | None = None
 
     @classmethod
-    def _stored(cls, tokens: list[str], logprobs: Any, raw: list[Any]) -> TokenLogprobs:
+    def _stored(
+        cls, tokens: list[str], logprobs: Any, raw: list[Any], joined: str | None = None
+    ) -> TokenLogprobs:
         """Columns already in their stored form: no copies, no checks."""
         new = object.__new__(cls)
-        new.tokens, new.logprobs, new.bytes = tokens, logprobs, raw
+        new.tokens, new.logprobs, new.bytes, new._joined = tokens, logprobs, raw, joined
         return new
 
     @classmethod
@@ -115,19 +118,17 @@ class TokenLogprobs(Sequence[TokenLogprob]):
         pass that builds the column anyway (a join, an ``array("d")``, a ``bytes()`` per token).
         """
         items = items if type(items) is list else list(items)
-        columns = _fast_columns(items) if set(map(type, items)) == {dict} else None
-        if columns is None:
-            columns = _slow_columns(items)
-        tokens, logprobs, raw = columns
+        tokens, logprobs, raw = _fast_columns(items) or _slow_columns(items)
         try:
-            "".join(tokens)  # TypeError unless every token is a str
+            joined = "".join(tokens)  # TypeError unless every token is a str
         except TypeError:
             tokens = [t if type(t) is str else str(t) for t in tokens]
+            joined = "".join(tokens)
         try:
             floats = array("d", logprobs)  # TypeError unless every logprob is a number
         except TypeError:
             floats = array("d", [float(x) for x in logprobs])  # "-1" too, as float() reads it
-        return cls._stored(tokens, floats, _byte_column(raw))
+        return cls._stored(tokens, floats, _byte_column(raw), joined)
 
     @classmethod
     def of(cls, items: Iterable[TokenLogprob]) -> TokenLogprobs:
@@ -151,6 +152,7 @@ class TokenLogprobs(Sequence[TokenLogprob]):
         """
         tokens, logprobs, raw = self.tokens, self.logprobs, self.bytes
         start = len(tokens)
+        self._joined = None
         try:
             for item in items:
                 if type(item) is not dict and not isinstance(item, Mapping):
@@ -176,6 +178,12 @@ class TokenLogprobs(Sequence[TokenLogprob]):
         window = _new(TokenWindow)  # on the path of every streamed delta: no __init__ call
         window._columns, window._start, window._stop = self, start, len(tokens)
         return window
+
+    def joined(self) -> str:
+        """The tokens' text, joined (as parsing joined it to check the tokens are strings)."""
+        if self._joined is None:
+            self._joined = "".join(self.tokens)
+        return self._joined
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -312,11 +320,13 @@ _new = object.__new__
 _COLUMNS = itemgetter("token"), itemgetter("logprob"), itemgetter("bytes")
 
 
-def _fast_columns(items: list[dict[str, Any]]) -> tuple[list[Any], list[Any], list[Any]] | None:
+def _fast_columns(items: list[Any]) -> tuple[list[Any], list[Any], list[Any]] | None:
+    """The three columns when every item (a dict, from JSON) holds the three keys; else None."""
     try:
         return tuple(list(map(get, items)) for get in _COLUMNS)  # type: ignore[return-value]
-    except KeyError:  # a token without one of the keys: the defaults, item by item
-        return None
+    except (KeyError, TypeError):  # a key missing, or an item that is not a mapping
+        pass
+    return None
 
 
 def _slow_columns(items: list[Any]) -> tuple[list[Any], list[Any], list[Any]]:
