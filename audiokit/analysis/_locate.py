@@ -192,9 +192,14 @@ class _TokenSpans:
     def of(cls, stream: str, a: np.ndarray, b: np.ndarray) -> _TokenSpans:
         n = len(a)
         nonspace = _nonspace(_code_points(stream))
-        # the last non-space character before each position (-1: none)
-        last_before = np.maximum.accumulate(np.where(nonspace, np.arange(len(stream)), -1))
-        last = np.append(-1, last_before)[b] if len(stream) else np.full(n, -1)
+        # each token's last non-space character (< a: none); most tokens end in one
+        last = b - 1
+        todo = last >= a
+        todo[todo] = ~nonspace[last[todo]]
+        while todo.any():
+            last[todo] -= 1
+            todo &= last >= a
+            todo[todo] = ~nonspace[last[todo]]
         core = last >= a
         end = np.where(core, last + 1, b)
         shared = np.zeros(n, dtype=np.int64)
@@ -259,19 +264,15 @@ def _byte_stream(
     at once. A token holding part of a character spans that whole character, shared with its
     neighbour. None when no token is split or the bytes are not valid UTF-8.
     """
-    hits = []
-    k = joined.find("\ufffd")
-    while k >= 0:
-        hits.append(k)
-        k = joined.find("\ufffd", k + 1)
-    if not hits:
+    if "\ufffd" not in joined:
         return None
-    split = np.unique(np.searchsorted(b, np.asarray(hits), side="right"))
+    cp = _code_points(joined)
+    hits = np.flatnonzero(cp == 0xFFFD)
+    split = np.unique(np.searchsorted(b, hits, side="right"))
     split = split[[raw[i] is not None for i in split.tolist()]]
     if not len(split):
         return None
     # byte spans of every token in joined.encode(), then the split ones replaced by their bytes
-    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
     width = 1 + (cp >= 0x80).astype(np.int64) + (cp >= 0x800) + (cp >= 0x10000)
     byte_at = np.concatenate(([0], np.cumsum(width)))
     size = byte_at[b] - byte_at[a]
@@ -280,9 +281,10 @@ def _byte_stream(
     encoded = joined.encode("utf-8", "surrogatepass")
     chunks: list[bytes] = []
     cursor = 0
-    for i, piece in zip(split.tolist(), own, strict=True):
-        chunks += [encoded[cursor : byte_at[a[i]]], piece]
-        cursor = int(byte_at[b[i]])
+    firsts, lasts = byte_at[a[split]].tolist(), byte_at[b[split]].tolist()  # Python ints
+    for first, last, piece in zip(firsts, lasts, own, strict=True):
+        chunks += [encoded[cursor:first], piece]
+        cursor = last
     chunks.append(encoded[cursor:])
     data = b"".join(chunks)
     try:
