@@ -261,13 +261,12 @@ def _token_fields(lps: Sequence[Any]) -> tuple[list[str], np.ndarray, np.ndarray
     objects and the joined text: read as they are, no record object is made.
     """
     if isinstance(lps, TokenLogprobs):
-        raw = lps.bytes
-        try:
-            b"".join(raw)  # the usual column: bytes only, which one join checks at C speed
-        except TypeError:  # None where the server sent none; a server's odd values as tuples
-            if not set(map(type, raw)) <= {bytes, type(None)}:
-                raw = list(map(_as_bytes, raw))
-        return lps.tokens, np.array(lps.logprobs, dtype=float), _object_array(raw), lps.joined()
+        return (
+            lps.tokens,
+            np.array(lps.logprobs, dtype=float),
+            _object_array(lps.byte_objects()),
+            lps.joined(),
+        )
     n = len(lps)
     return (
         list(map(_get_token, lps)),

@@ -81,7 +81,7 @@ class TokenLogprobs(Sequence[TokenLogprob]):
     [b'Hi']
     """
 
-    __slots__ = ("_joined", "bytes", "logprobs", "tokens")
+    __slots__ = ("_joined", "_plain", "bytes", "logprobs", "tokens")
 
     def __init__(
         self,
@@ -97,15 +97,22 @@ class TokenLogprobs(Sequence[TokenLogprob]):
         self.tokens = tokens
         self.logprobs = floats
         self.bytes = _stored_bytes(raw)
-        self._joined: str | None = None
+        self._joined: str | None = None  # "".join(tokens), once asked (or from parsing)
+        self._plain = False  # known: every entry of ``bytes`` is a bytes object or None
 
     @classmethod
     def _stored(
-        cls, tokens: list[str], logprobs: Any, raw: list[Any], joined: str | None = None
+        cls,
+        tokens: list[str],
+        logprobs: Any,
+        raw: list[Any],
+        joined: str | None = None,
+        plain: bool = False,
     ) -> TokenLogprobs:
         """Columns already in their stored form: no copies, no checks."""
         new = object.__new__(cls)
-        new.tokens, new.logprobs, new.bytes, new._joined = tokens, logprobs, raw, joined
+        new.tokens, new.logprobs, new.bytes = tokens, logprobs, raw
+        new._joined, new._plain = joined, plain
         return new
 
     @classmethod
@@ -128,7 +135,8 @@ class TokenLogprobs(Sequence[TokenLogprob]):
             floats = array("d", logprobs)  # TypeError unless every logprob is a number
         except TypeError:
             floats = array("d", [float(x) for x in logprobs])  # "-1" too, as float() reads it
-        return cls._stored(tokens, floats, _byte_column(raw), joined)
+        column, plain = _byte_column(raw)
+        return cls._stored(tokens, floats, column, joined, plain)
 
     @classmethod
     def of(cls, items: Iterable[TokenLogprob]) -> TokenLogprobs:
@@ -152,7 +160,7 @@ class TokenLogprobs(Sequence[TokenLogprob]):
         """
         tokens, logprobs, raw = self.tokens, self.logprobs, self.bytes
         start = len(tokens)
-        self._joined = None
+        self._joined, self._plain = None, False
         try:
             for item in items:
                 if type(item) is not dict and not isinstance(item, Mapping):
@@ -185,6 +193,18 @@ class TokenLogprobs(Sequence[TokenLogprob]):
             self._joined = "".join(self.tokens)
         return self._joined
 
+    def byte_objects(self) -> list[bytes | None]:
+        """The ``bytes`` column with every entry a bytes object or None (the token view's).
+
+        Raises ValueError, as ``bytes()`` does, for a server's values that are not bytes 0-255.
+        """
+        raw = self.bytes
+        if not self._plain:
+            if not set(map(type, raw)) <= {bytes, type(None)}:
+                return [r if r is None or type(r) is bytes else bytes(r) for r in raw]
+            self._plain = True
+        return raw
+
     def __len__(self) -> int:
         return len(self.tokens)
 
@@ -195,7 +215,7 @@ class TokenLogprobs(Sequence[TokenLogprob]):
     def __getitem__(self, index: int | slice) -> TokenLogprob | TokenLogprobs:
         if isinstance(index, slice):
             return TokenLogprobs._stored(
-                self.tokens[index], self.logprobs[index], self.bytes[index]
+                self.tokens[index], self.logprobs[index], self.bytes[index], plain=self._plain
             )
         raw = self.bytes[index]
         return TokenLogprob(
@@ -353,8 +373,9 @@ def _same_floats(a: Any, b: Any) -> bool:
     return a == b if type(a) is type(b) else list(a) == list(b)
 
 
-def _byte_column(raw: list[Any]) -> list[Any]:
-    """The API's byte lists (or None) as stored: ``bytes`` objects, converted at C speed.
+def _byte_column(raw: list[Any]) -> tuple[list[Any], bool]:
+    """The API's byte lists (or None) as stored: ``bytes`` objects, converted at C speed; and
+    whether every entry is one.
 
     ``bytes(list)`` checks that every value is an int 0-255 while it builds the object;
     anything else is read entry by entry as ``tuple(map(int, raw))`` reads it, raising as
@@ -362,10 +383,10 @@ def _byte_column(raw: list[Any]) -> list[Any]:
     """
     if set(map(type, raw)) == {list}:  # not bytes(n) of a number, which makes n zero bytes
         try:
-            return list(map(bytes, raw))
+            return list(map(bytes, raw)), True
         except (TypeError, ValueError):
             pass
-    return [None if r is None else _bytes_of(r) for r in raw]
+    return [None if r is None else _bytes_of(r) for r in raw], False
 
 
 def _bytes_of(raw: Any) -> bytes | tuple[int, ...]:

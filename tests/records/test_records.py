@@ -69,6 +69,9 @@ def test_bytes_are_kept_as_bytes_objects_and_read_back_as_the_apis_integers() ->
     lps = TokenLogprobs.from_dicts([*ITEMS, {"token": "?", "logprob": -2.0, "bytes": [300]}])
     assert lps.bytes == [b"Hi", b" there", None, (300,)]  # a server's odd value is kept
     assert lps[3].bytes == (300,) and lps[0].bytes == (72, 105)
+    assert lps[:3].byte_objects() == [b"Hi", b" there", None]
+    with pytest.raises(ValueError):  # as bytes((300,)) does: the token view cannot show it
+        lps.byte_objects()
     assert not any(gc.is_tracked(x) for x in [*lps.tokens, *lps.logprobs, *lps.bytes[:3]])
     # built from records, or unpickled from tuples, the columns are the same
     assert TokenLogprobs.of(RECORDS).bytes == [b"Hi", b" there", None]
