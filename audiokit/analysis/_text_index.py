@@ -130,7 +130,7 @@ class _TextIndex:
 
     def _first_nonspace(self, o: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         k = np.searchsorted(self.run_start, o, side="right") - 1  # the run at or before o
-        inside = (k >= 0) & (o < self.run_end[np.maximum(k, 0)])
+        inside = self.nonspace[o]  # every non-space character is in a run (o < end <= size)
         if not inside.all():  # on whitespace: the next run
             k = np.where(inside, k, k + 1)
             o = np.where(inside, o, np.append(self.run_start, len(self.text))[k])
