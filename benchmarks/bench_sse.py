@@ -7,9 +7,10 @@ The loopback server (``_loopback.py``, its own process) answers a streaming tran
 ``transcript.text.done``. Baseline, measured in the same run: the same POST with bare httpx,
 ``httpx_sse.EventSource(...).iter_sse()`` and ``json.loads`` of every event's data — the least
 any client must do. audiokit: ``client.transcribe(..., stream=True)`` iterated to the end, which
-also types every event (``TranscriptTextDelta`` with ``TokenLogprob``\\ s) and assembles the
-final ``Transcript``. Rounds alternate which client goes first; the figures are the median
-times of each over the rounds and their ratio (target: audiokit / bare <= 1.0).
+also types every event (``TranscriptTextDelta``, its logprobs a ``TokenWindow`` that reads as
+``TokenLogprob`` records) and assembles the final ``Transcript``. Rounds alternate which client
+goes first; the figures are the median times of each over the rounds and their ratio (target:
+audiokit / bare <= 1.0).
 """
 
 from __future__ import annotations

@@ -8,17 +8,10 @@ say which characters a token covers, which word and segment it belongs to and wh
 
 Aligning tokens with the text
 -----------------------------
-Usually the tokens concatenate to the text exactly and offsets are a cumulative sum of token
-lengths. When they do not, the tokens' own UTF-8 ``bytes`` are joined and decoded (a character
-split across two tokens then lands in both), and the result is related to the text:
-
-1. equal, or equal up to whitespace at either end (``text`` is often stripped): shift and clip;
-2. otherwise a greedy search, token by token, near where the previous token was found (a bounded
-   window, so the work stays linear); a token that cannot be found gets NaN offsets.
-
-Offsets are character positions in ``Transcript.text``; ``text[offset:end_offset]`` is the token
-(its leading space included when the text has it). A token belongs to the word in which its first
-non-space character lies (``word_index``); whitespace-only tokens belong to no word.
+``_locate`` finds each token in the text (see there how). Offsets are character positions in
+``Transcript.text``; ``text[offset:end_offset]`` is the token (its leading space included when
+the text has it). A token belongs to the word in which its first non-space character lies
+(``word_index``); whitespace-only tokens belong to no word.
 
 Words
 -----
@@ -42,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..records import TokenLogprobs
+from ._locate import align_tokens, word_spans
 from ._text_index import _object_array, _TextIndex
 
 if TYPE_CHECKING:
@@ -52,279 +46,10 @@ __all__ = ["TIME_SOURCES", "TokenColumns", "align_tokens", "token_columns", "wor
 # Where a row's start/end come from, as small integer codes (a pandas Categorical in the views).
 TIME_SOURCES = ("word", "segment")
 _NO_TIME, _WORD_TIME, _SEGMENT_TIME = -1, 0, 1
-_SEARCH_WINDOW = 256  # characters past the expected position a token or word is looked for
-_DRIFT = 8  # characters a token may be off its expected position without further evidence
-_CONTEXT = 16  # characters of agreement that make a distant match believable
-_RESYNC_AFTER = 4  # tokens missed in a row before the text is searched beyond the window ...
-_RESYNC_CONTEXT = 32  # ... for this many characters of what the stream says next
-_FIRST_BLOCK, _MAX_BLOCK = 8, 4096  # tokens compared with the text at once where they agree
 
 _get_token = attrgetter("token")
 _get_logprob = attrgetter("logprob")
 _get_bytes = attrgetter("bytes")
-
-
-# -- locating strings -------------------------------------------------------------------------
-
-
-def _locate_pieces(text: str, pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Find each piece (a word, a segment's text) in ``text``, in order, each after the last.
-
-    Leading and trailing whitespace of a piece is not part of its span. A piece is looked for
-    within a window after the previous one; only long pieces (segments) are searched for
-    further, since a short word found far away is more likely another occurrence.
-    """
-    n = len(pieces)
-    off = np.full(n, np.nan)
-    end = np.full(n, np.nan)
-    budget = 4 * len(text) + 1024  # characters that unbounded searches may scan in all
-    lo = 0
-    for i, piece in enumerate(pieces):
-        core = piece.strip()
-        if not core:
-            continue
-        p = text.find(core, lo, lo + len(core) + _SEARCH_WINDOW)
-        if p < 0 and len(core) >= _CONTEXT and budget > 0:
-            budget -= len(text) - lo
-            p = text.find(core, lo)
-        if p >= 0:
-            off[i], end[i] = p, p + len(core)
-            lo = p + len(core)
-    return off, end
-
-
-def _locate_stream(
-    text: str, stream: str, a: np.ndarray, b: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Find each token ``stream[a[i]:b[i]]`` in ``text``, near where it should be.
-
-    The search starts at the token's position in the stream, shifted by how far off the last
-    found token was. A match anywhere else counts only if what follows the token in the stream
-    follows it in the text too. A token that is not near is
-    left out (the text says something else there); after a few such tokens in a row the text
-    is searched further for what the stream says next (re-synchronising after a passage only one
-    side has), and the tokens skipped meanwhile are looked for again with the new shift. Tokens
-    sharing a character in the stream (a split UTF-8 sequence) may share it in the text.
-    Returns float arrays, NaN where a token was not found.
-    """
-    n = len(a)
-    off = np.full(n, np.nan)
-    end = np.full(n, np.nan)
-    size = len(text)
-    budget = 4 * size + 1024  # characters that unbounded searches may scan in all
-    delta, lo = 0, 0
-    starts, stops = a.tolist(), b.tolist()
-    missed: list[int] = []  # tokens not found since the last one that was
-
-    def parts(i: int) -> tuple[str, str, int, int]:
-        piece = stream[starts[i] : stops[i]]
-        core = piece.strip()
-        lead = len(piece) - len(piece.lstrip())
-        return piece, core, lead, starts[i] + lead
-
-    def place(i: int, p: int, piece: str, core: str, lead: int) -> None:
-        start = p - lead if lead and text.startswith(piece[:lead], p - lead) else p
-        off[i], end[i] = start, p + len(core)
-
-    def agree(i: int, k: int) -> bool:
-        """Whether tokens i..i+k-1 stand in the text exactly where the current shift says."""
-        first, last = starts[i] + delta, stops[i + k - 1] + delta
-        return (
-            first >= lo
-            and last <= size
-            and stream[starts[i] : stops[i + k - 1]] == text[first:last]
-        )
-
-    def take(i: int, k: int) -> int:
-        """Place tokens i..i+k-1 as the token-by-token search would (they agree): a token's
-        span drops its trailing whitespace; an empty token stays unplaced. Returns ``lo``."""
-        new_lo = lo
-        for j in range(i, i + k):
-            piece = stream[starts[j] : stops[j]]
-            if not piece:
-                continue
-            off[j] = starts[j] + delta
-            core_end = len(piece.rstrip())
-            if core_end == 0:  # whitespace only
-                end[j] = stops[j] + delta
-                continue
-            end[j] = starts[j] + delta + core_end
-            new_lo = starts[j] + delta + core_end
-            if j + 1 < n:
-                new_lo -= max(0, stops[j] - starts[j + 1])
-        return new_lo
-
-    i, block = 0, _FIRST_BLOCK
-    while i < n:
-        if not missed:  # where the text agrees, whole blocks of tokens at once
-            k = min(block, n - i)
-            while k and not agree(i, k):
-                k //= 2
-            if k:
-                lo = take(i, k)
-                i += k
-                block = min(2 * block, _MAX_BLOCK)
-                continue
-            block = _FIRST_BLOCK
-        cur = i
-        i += 1
-        piece, core, lead, at = parts(cur)
-        guess = max(lo, at + delta)
-        if not core:  # whitespace: located only if the text has it right where expected
-            if piece and text.startswith(piece, guess - lead):
-                off[cur], end[cur] = guess - lead, guess - lead + len(piece)
-            continue
-        context = stream[at : at + max(len(core), _CONTEXT)]
-        # a match where expected, or elsewhere if what follows agrees
-        p = text.find(core, guess, guess + len(core) + _SEARCH_WINDOW)
-        if p > guess and not text.startswith(context, p):
-            p = -1
-        if p < 0:
-            p = text.rfind(core, lo, guess + len(core))
-            if 0 <= p != guess and not text.startswith(context, p):
-                p = -1
-        ahead = stream[at : at + _RESYNC_CONTEXT]
-        if p < 0 and len(missed) >= _RESYNC_AFTER and len(ahead) >= _CONTEXT and budget > 0:
-            budget -= size - lo
-            p = text.find(ahead, lo)
-        if p < 0:
-            missed.append(cur)
-            continue
-        place(cur, p, piece, core, lead)
-        if missed and p + lead - at != delta:  # a new shift: look again for the skipped ones
-            cursor = lo
-            for j in missed:
-                piece_j, core_j, lead_j, at_j = parts(j)
-                q = text.find(core_j, max(cursor, at_j + p - at - _DRIFT), p)
-                if core_j and q >= 0 and abs(q - (at_j + p - at)) <= _DRIFT:
-                    place(j, q, piece_j, core_j, lead_j)
-                    cursor = q + len(core_j)
-        missed.clear()
-        delta = p - at
-        lo = p + len(core)
-        if cur + 1 < n:
-            lo -= max(0, stops[cur] - starts[cur + 1])  # characters shared with the next token
-    return off, end
-
-
-def _relate(stream: str, text: str) -> int | None:
-    """Shift from stream to text positions if they differ only by outer whitespace, else None."""
-    if stream == text:
-        return 0
-    if len(stream) >= len(text):
-        k = stream.find(text)
-        if k >= 0 and not stream[:k].strip() and not stream[k + len(text) :].strip():
-            return -k
-    else:
-        k = text.find(stream)
-        if k >= 0 and not text[:k].strip() and not text[k + len(stream) :].strip():
-            return k
-    return None
-
-
-def _shift_clip(
-    a: np.ndarray, b: np.ndarray, shift: int, size: int
-) -> tuple[np.ndarray, np.ndarray]:
-    off = np.clip(a + shift, 0, size).astype(float)
-    end = np.clip(b + shift, 0, size).astype(float)
-    lost = (off == end) & (b > a)  # a token made only of whitespace the text does not have
-    off[lost] = np.nan
-    end[lost] = np.nan
-    return off, end
-
-
-def _byte_stream(
-    tokens: list[str], raw: Sequence[Any], joined: str, a: np.ndarray, b: np.ndarray
-) -> tuple[str, np.ndarray, np.ndarray] | None:
-    """The token stream decoded from the tokens' bytes: (text, start, end) in its characters.
-
-    A token whose text shows U+FFFD holds part of a character split between tokens; only those
-    need their own bytes, every other token's bytes are its UTF-8 encoding, read off ``joined``
-    at once. A token holding part of a character spans that whole character, shared with its
-    neighbour. None when no token is split or the bytes are not valid UTF-8.
-    """
-    hits = []
-    k = joined.find("\ufffd")
-    while k >= 0:
-        hits.append(k)
-        k = joined.find("\ufffd", k + 1)
-    if not hits:
-        return None
-    split = np.unique(np.searchsorted(b, np.asarray(hits), side="right"))
-    split = split[[raw[i] is not None for i in split.tolist()]]
-    if not len(split):
-        return None
-    # byte spans of every token in joined.encode(), then the split ones replaced by their bytes
-    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    width = 1 + (cp >= 0x80).astype(np.int64) + (cp >= 0x800) + (cp >= 0x10000)
-    byte_at = np.concatenate(([0], np.cumsum(width)))
-    size = byte_at[b] - byte_at[a]
-    own = [bytes(raw[i]) for i in split.tolist()]
-    size[split] = [len(x) for x in own]
-    encoded = joined.encode("utf-8", "surrogatepass")
-    chunks: list[bytes] = []
-    cursor = 0
-    for i, piece in zip(split.tolist(), own, strict=True):
-        chunks += [encoded[cursor : byte_at[a[i]]], piece]
-        cursor = int(byte_at[b[i]])
-    chunks.append(encoded[cursor:])
-    data = b"".join(chunks)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    bend = np.cumsum(size)
-    bstart = bend - size
-    u8 = np.frombuffer(data, dtype=np.uint8)
-    char_of_byte = np.append(np.cumsum((u8 & 0xC0) != 0x80) - 1, len(text))
-    start = char_of_byte[bstart]
-    stop = np.where(size > 0, char_of_byte[np.maximum(bend - 1, 0)] + 1, start)
-    return text, start, stop
-
-
-def align_tokens(
-    text: str, tokens: list[str], raw: Sequence[Any] | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Character offsets ``(offset, end_offset)`` of each token in ``text`` (floats, NaN if lost).
-
-    Parameters
-    ----------
-    text : str
-        The transcript text.
-    tokens : list of str
-        Token strings as the server sent them (may hold U+FFFD for split characters).
-    raw : list of byte sequences or None, optional
-        Each token's UTF-8 bytes (``TokenLogprob.bytes``), used when the strings do not add up.
-
-    Examples
-    --------
-    >>> align_tokens("I see", ["I", " see"])
-    (array([0., 1.]), array([1., 5.]))
-    """
-    n = len(tokens)
-    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=n)
-    b = np.cumsum(lengths)
-    a = b - lengths
-    joined = "".join(tokens)
-    if joined == text:
-        return a.astype(float), b.astype(float)
-    shift = _relate(joined, text)
-    if shift is not None:
-        return _shift_clip(a, b, shift, len(text))
-    stream = joined
-    if raw is not None and any(x is not None for x in raw):
-        decoded = _byte_stream(tokens, raw, joined, a, b)
-        if decoded is not None:
-            stream, a, b = decoded
-            shift = _relate(stream, text)
-            if shift is not None:
-                return _shift_clip(a, b, shift, len(text))
-    return _locate_stream(text, stream, a, b)
-
-
-def word_spans(text: str, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets of each word (or segment text) in ``text``, searched in order; NaN if not found."""
-    return _locate_pieces(text, words)
 
 
 # -- columns ----------------------------------------------------------------------------------
@@ -337,7 +62,7 @@ class TokenColumns:
     token: np.ndarray
     logprob: np.ndarray
     prob: np.ndarray
-    bytes: np.ndarray
+    bytes: np.ndarray  # bytes objects, None where the server sent none
     offset: np.ndarray
     end_offset: np.ndarray
     word_index: np.ndarray  # int64, -1 = no word
@@ -528,25 +253,36 @@ def _token_words(st: _Structure, pos: np.ndarray) -> np.ndarray:
     return out
 
 
-def _token_fields(lps: Sequence[Any]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(token strings, logprob floats, bytes objects) of the transcript's logprobs.
+def _token_fields(lps: Sequence[Any]) -> tuple[list[str], np.ndarray, np.ndarray, str | None]:
+    """(token strings, logprob floats, bytes objects or None, the tokens joined if known) of the
+    transcript's logprobs.
 
-    A parsed response's logprobs are already columns (``TokenLogprobs``): read as they are, no
-    record object is made.
+    A parsed response's logprobs are already columns (``TokenLogprobs``) that hold ``bytes``
+    objects and the joined text: read as they are, no record object is made.
     """
-    n = len(lps)
     if isinstance(lps, TokenLogprobs):
-        return lps.tokens, np.array(lps.logprobs, dtype=float), _object_array(lps.bytes)
+        return (
+            lps.tokens,
+            np.array(lps.logprobs, dtype=float),
+            _object_array(lps.byte_objects()),
+            lps.joined(),
+        )
+    n = len(lps)
     return (
         list(map(_get_token, lps)),
         np.fromiter(map(_get_logprob, lps), dtype=float, count=n),
-        np.fromiter(map(_get_bytes, lps), dtype=object, count=n),
+        np.fromiter(map(_as_bytes, map(_get_bytes, lps)), dtype=object, count=n),
+        None,
     )
 
 
+def _as_bytes(raw: Any) -> bytes | None:
+    return None if raw is None or type(raw) is bytes else bytes(raw)
+
+
 def _tokens(t: Transcript, st: _Structure) -> TokenColumns:
-    tokens, logprob, raw = _token_fields(t.logprobs)
-    offset, end_offset = align_tokens(t.text, tokens, raw)
+    tokens, logprob, raw, joined = _token_fields(t.logprobs)
+    offset, end_offset = align_tokens(t.text, tokens, raw, joined=joined)
     pos, run = st.index.first_nonspace(offset, end_offset)
     word_index = run if st.words_are_runs else _token_words(st, pos)
     # the word's facts, by a take with a sentinel at -1 (no word)

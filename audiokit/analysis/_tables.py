@@ -152,24 +152,19 @@ def tokens_frame(transcript: Transcript) -> pd.DataFrame:
 
     columns = vars(token_columns(transcript))
     columns["token"] = _strings(columns["token"])
-    columns["bytes"] = _byte_objects(columns["bytes"])
     # each word's text once, then a take: much cheaper than checking 100,000 strings
     columns["word"] = _strings(columns.pop("words")).take(columns["word_index"], allow_fill=True)
     return _frame(columns, TOKEN_COLUMNS)
 
 
 def _strings(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """An array of pandas' default string dtype (``str`` in pandas 3, object before)."""
+    """An array of pandas' default string dtype (``str`` in pandas 3, object before).
+
+    ``values`` is an object array of str made for this view: pandas may keep it (no copy).
+    """
     import pandas as pd
 
-    return pd.array(values, dtype=pd.Series([""]).dtype)
-
-
-def _byte_objects(raw: np.ndarray) -> np.ndarray:
-    """Each token's bytes as a ``bytes`` object (None stays None), in an object array."""
-    return np.fromiter(
-        (None if r is None else bytes(r) for r in raw.tolist()), dtype=object, count=len(raw)
-    )
+    return pd.array(values, dtype=pd.Series([""]).dtype, copy=False)
 
 
 def _has_values(values: np.ndarray, name: str) -> bool:
@@ -193,7 +188,9 @@ def _frame(columns: dict[str, Any], order: list[str]) -> pd.DataFrame:
             values = pd.arrays.IntegerArray(values, values < 0)
         elif name in _OFFSET_COLUMNS:
             missing = np.isnan(values)
-            values = pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
+            if missing.any():
+                values = np.where(missing, 0, values)
+            values = pd.arrays.IntegerArray(values.astype(np.int64), missing)
         elif name == "time_source":
             values = pd.Categorical.from_codes(values, categories=list(TIME_SOURCES))
         data[name] = values

@@ -59,9 +59,9 @@ class _TextIndex:
 
     @classmethod
     def of(cls, text: str) -> _TextIndex:
-        cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+        cp = _code_points(text)
         n = len(cp)
-        nonspace = ~_SPACE_TABLE[np.minimum(cp, 0x3000)] | (cp > 0x3000)
+        nonspace = _nonspace(cp)
         cjk = None
         if n and cp.max() >= _CJK_RANGES[0][0]:
             cjk = np.zeros(n, dtype=bool)
@@ -115,19 +115,29 @@ class _TextIndex:
     def first_nonspace(self, offset: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """First non-space position inside each ``[offset, end)`` and the run it is in; both -1
         where there is none. One binary search serves both."""
+        located = ~np.isnan(offset) & (end > offset)
+        if not len(self.run_start) or not located.any():
+            none = np.full(len(offset), -1, dtype=np.int64)
+            return none, none.copy()
+        if located.all():  # the usual case: no masking in and out
+            return self._first_nonspace(offset.astype(np.int64), end)
         pos = np.full(len(offset), -1, dtype=np.int64)
         run = np.full(len(offset), -1, dtype=np.int64)
-        located = ~np.isnan(offset) & (end > offset)
-        if located.any() and len(self.run_start):
-            o = offset[located].astype(np.int64)
-            k = np.searchsorted(self.run_start, o, side="right") - 1  # the run at or before o
-            inside = (k >= 0) & (o < self.run_end[np.maximum(k, 0)])
-            k = np.where(inside, k, k + 1)  # on whitespace: the next run
-            p = np.where(inside, o, np.append(self.run_start, len(self.text))[k])
-            found = p < end[located]
-            pos[located] = np.where(found, p, -1)
-            run[located] = np.where(found, k, -1)
+        pos[located], run[located] = self._first_nonspace(
+            offset[located].astype(np.int64), end[located]
+        )
         return pos, run
+
+    def _first_nonspace(self, o: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        k = np.searchsorted(self.run_start, o, side="right") - 1  # the run at or before o
+        inside = self.nonspace[o]  # every non-space character is in a run (o < end <= size)
+        if not inside.all():  # on whitespace: the next run
+            k = np.where(inside, k, k + 1)
+            o = np.where(inside, o, np.append(self.run_start, len(self.text))[k])
+        found = o < end
+        if found.all():
+            return o, k
+        return np.where(found, o, -1), np.where(found, k, -1)
 
     def last_nonspace(self, offset: np.ndarray, end: np.ndarray) -> np.ndarray:
         """Last non-space position inside each ``[offset, end)``; -1 where there is none."""
@@ -143,6 +153,15 @@ class _TextIndex:
             p[p < offset[located]] = -1
             pos[located] = p
         return pos
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
+def _nonspace(cp: np.ndarray) -> np.ndarray:
+    """Whether each code point is not whitespace (``not str.isspace()``), as a bool array."""
+    return ~_SPACE_TABLE[np.minimum(cp, 0x3000)] | (cp > 0x3000)
 
 
 def _object_array(items: list[Any]) -> np.ndarray:

@@ -8,9 +8,9 @@ build the same records.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
-from itertools import chain
 from operator import itemgetter
 from typing import Any, overload
 
@@ -18,6 +18,7 @@ __all__ = [
     "Segment",
     "TokenLogprob",
     "TokenLogprobs",
+    "TokenWindow",
     "Usage",
     "Word",
     "float_or_none",
@@ -64,31 +65,55 @@ class TokenLogprobs(Sequence[TokenLogprob]):
     indexing, slicing, iteration, ``len``, equality with a tuple (or another sequence) of
     TokenLogprob, hashing and pickling.
 
-    The columns are lists: ``tokens`` (str), ``logprobs`` (float) and ``bytes`` (each token's
-    UTF-8 bytes as a tuple of ints, or None).
+    The columns: ``tokens``, a list of str; ``logprobs``, an ``array("d")`` of floats; ``bytes``,
+    each token's UTF-8 bytes as a ``bytes`` object (read back as the tuple of ints that
+    :class:`TokenLogprob` holds), None when the server sent none, or the tuple of ints itself
+    for values that are not bytes 0-255. None of them holds an object per token that the cyclic
+    garbage collector tracks (str, float and bytes are untracked): 100,000 tokens are three
+    containers to it, not 100,000 records to traverse on every full collection.
 
     Examples
     --------
     >>> lps = TokenLogprobs.from_dicts([{"token": "Hi", "logprob": -0.1, "bytes": [72, 105]}])
     >>> lps[0]
     TokenLogprob(token='Hi', logprob=-0.1, bytes=(72, 105))
+    >>> lps.bytes
+    [b'Hi']
     """
 
-    __slots__ = ("bytes", "logprobs", "tokens")
+    __slots__ = ("_joined", "_plain", "bytes", "logprobs", "tokens")
 
     def __init__(
         self,
-        tokens: list[str],
-        logprobs: list[float],
-        raw: list[tuple[int, ...] | None] | None = None,
+        tokens: Iterable[str] = (),
+        logprobs: Iterable[float] = (),
+        raw: Iterable[Any] | None = None,
     ) -> None:
-        if raw is None:
-            raw = [None] * len(tokens)
-        if not len(tokens) == len(logprobs) == len(raw):
+        tokens = tokens if type(tokens) is list else list(tokens)
+        raw = [None] * len(tokens) if raw is None else raw if type(raw) is list else list(raw)
+        floats = _floats(logprobs)
+        if not len(tokens) == len(floats) == len(raw):
             raise ValueError("tokens, logprobs and bytes must be as long as each other")
         self.tokens = tokens
-        self.logprobs = logprobs
-        self.bytes = raw
+        self.logprobs = floats
+        self.bytes = _stored_bytes(raw)
+        self._joined: str | None = None  # "".join(tokens), once asked (or from parsing)
+        self._plain = False  # known: every entry of ``bytes`` is a bytes object or None
+
+    @classmethod
+    def _stored(
+        cls,
+        tokens: list[str],
+        logprobs: Any,
+        raw: list[Any],
+        joined: str | None = None,
+        plain: bool = False,
+    ) -> TokenLogprobs:
+        """Columns already in their stored form: no copies, no checks."""
+        new = object.__new__(cls)
+        new.tokens, new.logprobs, new.bytes = tokens, logprobs, raw
+        new._joined, new._plain = joined, plain
+        return new
 
     @classmethod
     def from_dicts(cls, items: Iterable[Any]) -> TokenLogprobs:
@@ -96,28 +121,89 @@ class TokenLogprobs(Sequence[TokenLogprob]):
 
         Raises TypeError or ValueError on a logprob that is not a number or bytes that are not
         integers, as :meth:`TokenLogprob.from_dict` does. The usual body, a list of dicts that
-        all have the three keys, is read a column at a time at C speed.
+        all have the three keys, is read a column at a time at C speed, and each check is a
+        pass that builds the column anyway (a join, an ``array("d")``, a ``bytes()`` per token).
         """
         items = items if type(items) is list else list(items)
-        columns = _fast_columns(items) if set(map(type, items)) == {dict} else None
-        if columns is None:
-            columns = _slow_columns(items)
-        tokens, logprobs, raw = columns
-        if not set(map(type, tokens)) <= {str}:
+        tokens, logprobs, raw = _fast_columns(items) or _slow_columns(items)
+        try:
+            joined = "".join(tokens)  # TypeError unless every token is a str
+        except TypeError:
             tokens = [t if type(t) is str else str(t) for t in tokens]
-        if not set(map(type, logprobs)) <= {float}:
-            logprobs = [float(x) for x in logprobs]
-        return cls(tokens, logprobs, _byte_tuples(raw))
+            joined = "".join(tokens)
+        try:
+            floats = array("d", logprobs)  # TypeError unless every logprob is a number
+        except TypeError:
+            floats = array("d", [float(x) for x in logprobs])  # "-1" too, as float() reads it
+        column, plain = _byte_column(raw)
+        return cls._stored(tokens, floats, column, joined, plain)
 
     @classmethod
     def of(cls, items: Iterable[TokenLogprob]) -> TokenLogprobs:
         """Columns of existing records (returns ``items`` itself when it already is columns)."""
         if isinstance(items, TokenLogprobs):
             return items
+        if isinstance(items, TokenWindow):
+            return items.columns()
         records = list(items)
         return cls(
             [r.token for r in records], [r.logprob for r in records], [r.bytes for r in records]
         )
+
+    def append_dicts(self, items: Iterable[Any]) -> TokenWindow:
+        """Append the API's token dicts, each read as :meth:`TokenLogprob.from_dict` reads one
+        (non-mappings skipped), and return the window of the new tokens.
+
+        A stream assembles its transcript's tokens this way, a few per event: nothing per token
+        outlives the event but a str, a float and a bytes object, which the garbage collector
+        does not track. On an error nothing of ``items`` is kept.
+        """
+        tokens, logprobs, raw = self.tokens, self.logprobs, self.bytes
+        start = len(tokens)
+        self._joined, self._plain = None, False
+        try:
+            for item in items:
+                if type(item) is not dict and not isinstance(item, Mapping):
+                    continue
+                token = item.get("token", "")
+                logprob = item.get("logprob", 0.0)
+                data = item.get("bytes")
+                if type(logprob) is not float:
+                    logprob = float(logprob)
+                if type(data) is list:  # the API's: bytes() checks the values as it copies
+                    try:
+                        data = bytes(data)
+                    except (TypeError, ValueError):
+                        data = _bytes_of(data)
+                elif data is not None:
+                    data = _bytes_of(data)
+                tokens.append(token if type(token) is str else str(token))
+                logprobs.append(logprob)
+                raw.append(data)
+        except BaseException:
+            del tokens[start:], logprobs[start:], raw[start:]
+            raise
+        window = _new(TokenWindow)  # on the path of every streamed delta: no __init__ call
+        window._columns, window._start, window._stop = self, start, len(tokens)
+        return window
+
+    def joined(self) -> str:
+        """The tokens' text, joined (as parsing joined it to check the tokens are strings)."""
+        if self._joined is None:
+            self._joined = "".join(self.tokens)
+        return self._joined
+
+    def byte_objects(self) -> list[bytes | None]:
+        """The ``bytes`` column with every entry a bytes object or None (the token view's).
+
+        Raises ValueError, as ``bytes()`` does, for a server's values that are not bytes 0-255.
+        """
+        raw = self.bytes
+        if not self._plain:
+            if not set(map(type, raw)) <= {bytes, type(None)}:
+                return [r if r is None or type(r) is bytes else bytes(r) for r in raw]
+            self._plain = True
+        return raw
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -128,17 +214,24 @@ class TokenLogprobs(Sequence[TokenLogprob]):
     def __getitem__(self, index: slice) -> TokenLogprobs: ...
     def __getitem__(self, index: int | slice) -> TokenLogprob | TokenLogprobs:
         if isinstance(index, slice):
-            return TokenLogprobs(self.tokens[index], self.logprobs[index], self.bytes[index])
-        return TokenLogprob(self.tokens[index], self.logprobs[index], self.bytes[index])
+            return TokenLogprobs._stored(
+                self.tokens[index], self.logprobs[index], self.bytes[index], plain=self._plain
+            )
+        raw = self.bytes[index]
+        return TokenLogprob(
+            self.tokens[index], self.logprobs[index], tuple(raw) if type(raw) is bytes else raw
+        )
 
     def __iter__(self) -> Iterator[TokenLogprob]:
-        return map(TokenLogprob, self.tokens, self.logprobs, self.bytes)
+        return map(TokenLogprob, self.tokens, self.logprobs, map(_record_bytes, self.bytes))
 
     def __eq__(self, other: object) -> bool:
+        if isinstance(other, TokenWindow):
+            other = other.columns()
         if isinstance(other, TokenLogprobs):
             return (
                 self.tokens == other.tokens
-                and self.logprobs == other.logprobs
+                and _same_floats(self.logprobs, other.logprobs)
                 and self.bytes == other.bytes
             )
         if isinstance(other, (tuple, list)):
@@ -150,8 +243,10 @@ class TokenLogprobs(Sequence[TokenLogprob]):
 
     def __add__(self, other: Iterable[TokenLogprob]) -> TokenLogprobs:
         more = TokenLogprobs.of(other)
-        return TokenLogprobs(
-            self.tokens + more.tokens, self.logprobs + more.logprobs, self.bytes + more.bytes
+        same = type(self.logprobs) is type(more.logprobs)
+        floats = self.logprobs + more.logprobs if same else [*self.logprobs, *more.logprobs]
+        return TokenLogprobs._stored(
+            self.tokens + more.tokens, _floats(floats), self.bytes + more.bytes
         )
 
     def __radd__(self, other: Iterable[TokenLogprob]) -> TokenLogprobs:
@@ -175,14 +270,83 @@ class TokenLogprobs(Sequence[TokenLogprob]):
         ]
 
 
+class TokenWindow(Sequence[TokenLogprob]):
+    """Tokens ``start:stop`` of a :class:`TokenLogprobs`, read as the tuple of TokenLogprob they
+    stand for: a streamed event's logprobs.
+
+    A stream's deltas each carry a few tokens that the assembled transcript keeps too; the
+    window shows the event's share of the transcript's columns without copying it. It compares,
+    hashes, prints and pickles as that tuple (pickled, it is the tuple).
+
+    Examples
+    --------
+    >>> lps = TokenLogprobs()
+    >>> lps.append_dicts([{"token": "Hi", "logprob": -0.5, "bytes": [72, 105]}])
+    (TokenLogprob(token='Hi', logprob=-0.5, bytes=(72, 105)),)
+    """
+
+    __slots__ = ("_columns", "_start", "_stop")
+
+    def __init__(self, columns: TokenLogprobs, start: int = 0, stop: int | None = None) -> None:
+        self._columns = columns
+        self._start, self._stop, _ = slice(start, stop).indices(len(columns))
+
+    def columns(self) -> TokenLogprobs:
+        """The window's tokens as columns of their own (a copy)."""
+        return self._columns[self._start : self._stop]
+
+    def __len__(self) -> int:
+        return max(0, self._stop - self._start)
+
+    @overload
+    def __getitem__(self, index: int) -> TokenLogprob: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[TokenLogprob, ...]: ...
+    def __getitem__(self, index: int | slice) -> TokenLogprob | tuple[TokenLogprob, ...]:
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        size = len(self)
+        if not -size <= index < size:
+            raise IndexError("tuple index out of range")
+        return self._columns[self._start + index % size]
+
+    def __iter__(self) -> Iterator[TokenLogprob]:
+        return iter(self.columns())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (TokenWindow, TokenLogprobs)):
+            return self.columns() == other
+        if isinstance(other, tuple):
+            return tuple(self) == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __add__(self, other: tuple[TokenLogprob, ...]) -> tuple[TokenLogprob, ...]:
+        return tuple(self) + tuple(other)
+
+    def __radd__(self, other: tuple[TokenLogprob, ...]) -> tuple[TokenLogprob, ...]:
+        return tuple(other) + tuple(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (tuple(self),))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+_new = object.__new__
 _COLUMNS = itemgetter("token"), itemgetter("logprob"), itemgetter("bytes")
 
 
-def _fast_columns(items: list[dict[str, Any]]) -> tuple[list[Any], list[Any], list[Any]] | None:
+def _fast_columns(items: list[Any]) -> tuple[list[Any], list[Any], list[Any]] | None:
+    """The three columns when every item (a dict, from JSON) holds the three keys; else None."""
     try:
         return tuple(list(map(get, items)) for get in _COLUMNS)  # type: ignore[return-value]
-    except KeyError:  # a token without one of the keys: the defaults, item by item
-        return None
+    except (KeyError, TypeError):  # a key missing, or an item that is not a mapping
+        pass
+    return None
 
 
 def _slow_columns(items: list[Any]) -> tuple[list[Any], list[Any], list[Any]]:
@@ -194,22 +358,71 @@ def _slow_columns(items: list[Any]) -> tuple[list[Any], list[Any], list[Any]]:
     )
 
 
-def _byte_tuples(raw: list[Any]) -> list[tuple[int, ...] | None]:
-    """Each entry None or a tuple of ints, as ``tuple(map(int, raw))`` makes it.
-
-    Lists of ints 0-255, the usual case, become tuples at C speed and are checked in one
-    ``bytes()`` pass; anything else is converted entry by entry, raising as ``int()`` does.
-    """
-    if type(None) in set(map(type, raw)):
-        out = [None if r is None else tuple(r) for r in raw]
-        present = [r for r in out if r is not None]
-    else:
-        out = present = list(map(tuple, raw))  # TypeError for a number: like tuple(map(int))
+def _floats(values: Iterable[Any]) -> Any:
+    """``values`` as an ``array("d")``; a list when some value is not a number (kept as given)."""
+    if type(values) is array and values.typecode == "d":
+        return values
+    values = values if isinstance(values, (list, tuple, array)) else list(values)
     try:
-        bytes(chain.from_iterable(present))
-        return out  # type: ignore[return-value]
-    except (TypeError, ValueError):
-        return [None if r is None else tuple(map(int, r)) for r in raw]
+        return array("d", values)
+    except (TypeError, OverflowError):
+        return list(values)
+
+
+def _same_floats(a: Any, b: Any) -> bool:
+    return a == b if type(a) is type(b) else list(a) == list(b)
+
+
+def _byte_column(raw: list[Any]) -> tuple[list[Any], bool]:
+    """The API's byte lists (or None) as stored: ``bytes`` objects, converted at C speed; and
+    whether every entry is one.
+
+    ``bytes(list)`` checks that every value is an int 0-255 while it builds the object;
+    anything else is read entry by entry as ``tuple(map(int, raw))`` reads it, raising as
+    ``int()`` does.
+    """
+    if set(map(type, raw)) == {list}:  # not bytes(n) of a number, which makes n zero bytes
+        try:
+            return list(map(bytes, raw)), True
+        except (TypeError, ValueError):
+            pass
+    return [None if r is None else _bytes_of(r) for r in raw], False
+
+
+def _bytes_of(raw: Any) -> bytes | tuple[int, ...]:
+    """One token's bytes from the API's list of ints: a bytes object, or the ints themselves
+    when they are not bytes 0-255 (a server's odd values are kept, as TokenLogprob keeps them)."""
+    if type(raw) is list:
+        try:
+            return bytes(raw)
+        except (TypeError, ValueError):
+            pass
+    values = tuple(map(int, raw))  # TypeError / ValueError as TokenLogprob.from_dict raises
+    try:
+        return bytes(values)
+    except ValueError:
+        return values
+
+
+def _stored_bytes(raw: list[Any]) -> list[Any]:
+    """Records' byte tuples (or bytes, or None) as stored: tuples of bytes 0-255 become bytes."""
+    if set(map(type, raw)) <= {bytes, type(None)}:
+        return raw
+    return [_stored_one(r) for r in raw]
+
+
+def _stored_one(raw: Any) -> Any:
+    if type(raw) is tuple:
+        try:
+            return bytes(raw)
+        except (TypeError, ValueError):
+            pass
+    return raw
+
+
+def _record_bytes(raw: Any) -> Any:
+    """A stored entry of the bytes column as TokenLogprob holds it: a tuple of ints (or None)."""
+    return tuple(raw) if type(raw) is bytes else raw
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..core import APIResponseError, APIStatusError, StreamError, status_error_class
-from ..records import Segment, TokenLogprob, Usage
+from ..records import Segment, TokenLogprob, TokenLogprobs, TokenWindow, Usage
 from ._speech import Speech
 from ._transcript import Transcript
 
@@ -38,10 +38,15 @@ __all__ = [
 
 @dataclass(frozen=True)
 class TranscriptTextDelta:
-    """More text: ``delta`` with its token logprobs (when asked for)."""
+    """More text: ``delta`` with its token logprobs (when asked for).
+
+    ``logprobs`` reads as a tuple of :class:`TokenLogprob` (it is a
+    :class:`~audiokit.records.TokenWindow` onto the stream's token columns when the stream made
+    the event: the records are made when read).
+    """
 
     delta: str
-    logprobs: tuple[TokenLogprob, ...] = ()
+    logprobs: Sequence[TokenLogprob] = ()
     segment_id: str | None = None
     type: str = "transcript.text.delta"
 
@@ -60,10 +65,11 @@ class TranscriptTextSegment:
 
 @dataclass(frozen=True)
 class TranscriptTextDone:
-    """The end of the stream: the whole text, all logprobs, usage."""
+    """The end of the stream: the whole text, all logprobs (read as a tuple, as in
+    :class:`TranscriptTextDelta`), usage."""
 
     text: str
-    logprobs: tuple[TokenLogprob, ...] = ()
+    logprobs: Sequence[TokenLogprob] = ()
     usage: Usage | None = None
     type: str = "transcript.text.done"
 
@@ -85,32 +91,20 @@ class SpeechAudioDone:
 
 
 TranscriptEvent = TranscriptTextDelta | TranscriptTextSegment | TranscriptTextDone
+_DELTA = "transcript.text.delta"
+_new = object.__new__
 SpeechEvent = SpeechAudioDelta | SpeechAudioDone
 
 
-def _logprobs(data: Mapping[str, Any]) -> tuple[TokenLogprob, ...]:
-    # On the path of every streamed delta (bench_sse.py): a list, not a generator, and the
-    # exact-dict test before the slow Mapping ABC check (JSON gives dicts).
+def _logprobs(data: Mapping[str, Any]) -> Sequence[TokenLogprob]:
+    """An event's logprobs as columns, read as the tuple of records; () when there are none."""
     items = data.get("logprobs")
     if not items:
         return ()
     if type(items) is not list:
         raise APIResponseError(f"logprobs must be a list, got {type(items).__name__}")
-    from_dict = TokenLogprob.from_dict
-    return tuple([from_dict(lp) for lp in items if type(lp) is dict or isinstance(lp, Mapping)])
-
-
-def _delta(data: dict[str, Any]) -> TranscriptTextDelta:
-    """A ``transcript.text.delta`` payload, typed (the one event a stream sends thousands of)."""
-    try:
-        delta = data["delta"]
-        return TranscriptTextDelta(
-            delta if type(delta) is str else str(delta), _logprobs(data), data.get("segment_id")
-        )
-    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
-        raise APIResponseError(
-            f"malformed transcript.text.delta event: {exc!r} in {str(data)[:120]!r}"
-        ) from exc
+    columns = TokenLogprobs.from_dicts(items)
+    return TokenWindow(columns) if len(columns) else ()
 
 
 def _raise_error_event(data: Mapping[str, Any]) -> None:
@@ -176,25 +170,25 @@ class _TranscriptAssembler:
     request: Any
     model: str | None
     deltas: list[str] = field(default_factory=list)
-    logprobs: list[TokenLogprob] = field(default_factory=list)
+    # The tokens of every delta, as columns: what a stream keeps per token is a str, a float
+    # and a bytes object, none of which the cyclic garbage collector tracks (20,000 surviving
+    # records made it run full collections during the stream: bench_sse.py).
+    tokens: TokenLogprobs = field(default_factory=TokenLogprobs)
     segments: list[Segment] = field(default_factory=list)
     done: TranscriptTextDone | None = None
     engine: str | None = None  # what really ran, from the answer's headers
     whole: Transcript | None = None  # an answer that came whole (whisper-1 ignores stream)
 
     def feed(self, payload: Any) -> TranscriptEvent | None:
-        if type(payload) is dict and payload.get("type") == "transcript.text.delta":
-            delta = _delta(payload)
-            self.deltas.append(delta.delta)
-            if delta.logprobs:
-                self.logprobs.extend(delta.logprobs)
-            return delta
+        if type(payload) is dict and payload.get("type") == _DELTA:
+            return self._delta(payload)
         event = (
             payload if isinstance(payload, TranscriptTextDone) else parse_transcript_event(payload)
         )
         if isinstance(event, TranscriptTextDelta):
             self.deltas.append(event.delta)
-            self.logprobs.extend(event.logprobs)
+            if event.logprobs:
+                self.tokens.append_dicts([lp.to_dict() for lp in event.logprobs])
         elif isinstance(event, TranscriptTextSegment):
             self.segments.append(
                 Segment(
@@ -209,6 +203,33 @@ class _TranscriptAssembler:
             self.done = event
         return event
 
+    def _delta(self, data: dict[str, Any]) -> TranscriptTextDelta:
+        """A ``transcript.text.delta`` payload, typed and kept (the event a stream sends
+        thousands of): its tokens go straight into the columns, the event gets a window."""
+        try:
+            delta = data["delta"]
+            if type(delta) is not str:
+                delta = str(delta)
+            items = data.get("logprobs")
+            if not items:
+                logprobs: Sequence[TokenLogprob] = ()
+            elif type(items) is list:
+                logprobs = self.tokens.append_dicts(items)
+            else:
+                raise APIResponseError(f"logprobs must be a list, got {type(items).__name__}")
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise APIResponseError(
+                f"malformed transcript.text.delta event: {exc!r} in {str(data)[:120]!r}"
+            ) from exc
+        self.deltas.append(delta)
+        # The same event as TranscriptTextDelta(delta, logprobs, segment_id), without the
+        # frozen dataclass's __init__ (one object.__setattr__ per field): a third of the cost.
+        event = _new(TranscriptTextDelta)
+        event.__dict__.update(
+            delta=delta, logprobs=logprobs, segment_id=data.get("segment_id"), type=_DELTA
+        )
+        return event
+
     @property
     def text(self) -> str:
         return self.done.text if self.done else "".join(self.deltas)
@@ -217,11 +238,12 @@ class _TranscriptAssembler:
         if self.whole is not None:
             return self.whole
         done = self.done
-        logprobs = done.logprobs if done and done.logprobs else tuple(self.logprobs)
+        # the done event's tokens when it has them, else a copy of the stream's (which may grow)
+        columns = TokenLogprobs.of(done.logprobs) if done and done.logprobs else self.tokens[:]
         return Transcript(
             text=self.text,
             segment_list=tuple(self.segments),
-            logprobs=logprobs,
+            logprobs=columns if len(columns) else (),
             usage=done.usage if done else None,
             model=self.model,
             response_format=self.request.response_format or "json",
@@ -292,12 +314,13 @@ class TranscriptStream(_TranscriptStreamBase):
         self._payloads = payloads
 
     def __iter__(self) -> Iterator[TranscriptEvent]:
+        assembler = self._assembler
         try:
             for payload in self._payloads:
-                event = self._assembler.feed(payload)
+                event = assembler.feed(payload)
                 if event is not None:
                     yield event
-                if self.finished:
+                if assembler.done is not None:  # self.finished, on the path of every event
                     break
         except StreamError as exc:
             raise self._broken(exc) from exc
@@ -339,12 +362,13 @@ class AsyncTranscriptStream(_TranscriptStreamBase):
         self._payloads = payloads
 
     async def __aiter__(self) -> AsyncIterator[TranscriptEvent]:
+        assembler = self._assembler
         try:
             async for payload in self._payloads:
-                event = self._assembler.feed(payload)
+                event = assembler.feed(payload)
                 if event is not None:
                     yield event
-                if self.finished:
+                if assembler.done is not None:
                     break
         except StreamError as exc:
             raise self._broken(exc) from exc

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import pickle
 
 import pytest
 
 from audiokit import Transcript
-from audiokit.records import TokenLogprob, TokenLogprobs
+from audiokit.records import TokenLogprob, TokenLogprobs, TokenWindow
 
 ITEMS = [
     {"token": "Hi", "logprob": -0.25, "bytes": [72, 105]},
@@ -62,3 +63,38 @@ def test_a_parsed_transcript_keeps_columns_and_equals_one_built_from_records() -
     assert pickle.loads(pickle.dumps(parsed)) == parsed
     assert parsed.tokens["bytes"].tolist() == [b"Hi", b" there", None]
     assert Transcript.from_response({"text": "x", "logprobs": []}, "json").logprobs == ()
+
+
+def test_bytes_are_kept_as_bytes_objects_and_read_back_as_the_apis_integers() -> None:
+    lps = TokenLogprobs.from_dicts([*ITEMS, {"token": "?", "logprob": -2.0, "bytes": [300]}])
+    assert lps.bytes == [b"Hi", b" there", None, (300,)]  # a server's odd value is kept
+    assert lps[3].bytes == (300,) and lps[0].bytes == (72, 105)
+    assert lps[:3].byte_objects() == [b"Hi", b" there", None]
+    with pytest.raises(ValueError):  # as bytes((300,)) does: the token view cannot show it
+        lps.byte_objects()
+    assert not any(gc.is_tracked(x) for x in [*lps.tokens, *lps.logprobs, *lps.bytes[:3]])
+    # built from records, or unpickled from tuples, the columns are the same
+    assert TokenLogprobs.of(RECORDS).bytes == [b"Hi", b" there", None]
+    assert TokenLogprobs(["a"], [0], [(97,)]) == TokenLogprobs.from_dicts(
+        [{"token": "a", "logprob": 0.0, "bytes": [97]}]
+    )
+    assert TokenLogprobs(["a"], ["odd"]).logprobs == ["odd"]  # kept as given, not refused
+
+
+def test_appended_dicts_give_a_window_that_reads_as_the_tuple_of_records() -> None:
+    lps = TokenLogprobs()
+    first = lps.append_dicts(ITEMS[:2])
+    second = lps.append_dicts([ITEMS[2], "not a token"])
+    assert isinstance(first, TokenWindow) and len(lps) == 3
+    assert first == RECORDS[:2] and RECORDS[:2] == first and second == RECORDS[2:]
+    assert first != list(RECORDS[:2])  # as a tuple compares with a list
+    assert repr(first) == repr(RECORDS[:2]) and hash(first) == hash(RECORDS[:2])
+    assert first[-1] == RECORDS[1] and first[1:] == RECORDS[1:2] and first + RECORDS[2:] == RECORDS
+    assert pickle.loads(pickle.dumps(first)) == RECORDS[:2]
+    assert type(pickle.loads(pickle.dumps(first))) is tuple
+    assert first.columns() == lps[:2] and lps[:2] == first
+    with pytest.raises(IndexError):
+        first[2]
+    with pytest.raises(ValueError):  # the second item is refused: nothing of the call is kept
+        lps.append_dicts([{"token": "x", "logprob": -1.0}, {"token": "y", "logprob": "y"}])
+    assert lps == RECORDS and len(lps.logprobs) == len(lps.bytes) == 3

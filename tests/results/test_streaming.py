@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gc
 import json
+import pickle
 
 import httpx
 import pytest
@@ -27,6 +29,7 @@ from audiokit import (
     TranscriptTextSegment,
 )
 from audiokit.core import resolve_settings
+from audiokit.records import TokenLogprob, TokenLogprobs
 from audiokit.results import TranscriptStream, parse_transcript_event
 from audiokit.wire import APIRequest, SyncHTTP
 
@@ -113,6 +116,34 @@ async def test_reference_stream_with_logprobs(
     assert [lp.token for lp in t.logprobs] == [d.delta for d in deltas]
     assert t.params["include"] == ["logprobs"] and t.params["stream"] == "true"
     assert stream.finished and stream.text == expected
+
+
+@both
+async def test_a_stream_keeps_its_tokens_as_columns_the_collector_does_not_track(
+    reference, asynchronous: bool, wav_bytes: bytes
+) -> None:
+    # the done event without its logprobs: the transcript's tokens are the deltas' own
+    payloads = [
+        json.loads(line.removeprefix("data: "))
+        for line in reference("transcription_stream_logprobs.sse").splitlines()
+        if line.startswith("data: ")
+    ]
+    done = payloads[-1]
+    trimmed = [*payloads[:-1], {k: v for k, v in done.items() if k != "logprobs"}]
+    text = "".join(f"data: {json.dumps(p)}\n\n" for p in trimmed)
+    events, stream = await transcribe_stream(serve(text), asynchronous, wav_bytes, logprobs=True)
+    deltas = [e for e in events if isinstance(e, TranscriptTextDelta)]
+    records = tuple(TokenLogprob.from_dict(d) for d in done["logprobs"])
+    assert tuple(lp for d in deltas for lp in d.logprobs) == records
+    assert deltas[0].logprobs == records[:1] and records[:1] == deltas[0].logprobs
+    assert repr(deltas[0].logprobs) == repr(records[:1])  # reads as the tuple it was
+    assert pickle.loads(pickle.dumps(deltas[0])) == deltas[0]
+    assert hash(deltas[0]) == hash(TranscriptTextDelta("I", records[:1]))
+    t = stream.transcript
+    assert isinstance(t.logprobs, TokenLogprobs) and t.logprobs == records
+    columns = [t.logprobs.tokens, list(t.logprobs.logprobs), t.logprobs.bytes]
+    assert not any(gc.is_tracked(x) for column in columns for x in column)
+    assert t.logprobs.bytes[0] == b"I"
 
 
 @both

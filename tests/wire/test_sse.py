@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from httpx_sse._decoders import SSEDecoder, SSELineDecoder
+from hypothesis import given
+from hypothesis import strategies as st
 
 from audiokit.core import APIResponseError
 from audiokit.wire import DONE, EventDecoder
@@ -25,6 +27,8 @@ STREAMS = [
     'data:  {"two":"spaces"} \n\n',
     "data: {}\n\n\n\ndata: [1, 2]\n\n",  # extra blank lines
     'data: {"a":1}\n\ndata: {"unterminated":true}\n',  # the last event is never dispatched
+    # one-line events decoded as one JSON array: spaces, scalars, escaped line ends in strings
+    'data: {"a": [1, 2]}\n\ndata:  {"b" : 2}\n\ndata: 3\n\ndata: "x\\n\\ndata: y"\n\n',
 ]
 
 
@@ -74,6 +78,29 @@ def test_data_that_is_not_json_names_itself() -> None:
         decoded([b"data: not json\n\n"])
     with pytest.raises(APIResponseError, match="not JSON"):
         decoded([b'data: {"a":1} trailing\n\n'])
+    with pytest.raises(APIResponseError, match="not JSON: '2 3'"):  # not "[1,2 3]" as a whole
+        decoded([b"data: 1\n\ndata: 2 3\n\n"])
+    with pytest.raises(APIResponseError, match="not JSON: ''"):
+        decoded([b"data: 1\n\ndata: \n\n"])
+    with pytest.raises(APIResponseError, match="not JSON: '1,2'"):  # one event, not two
+        decoded([b"data: 1,2\n\n"])
+    with pytest.raises(APIResponseError, match="not JSON: '2,3'"):
+        decoded([b"data: 1\n\ndata: 2,3\n\n"])
     with pytest.raises(APIResponseError, match="not JSON: ''"):  # a bare field name: empty data
         decoded([b"data\n\n"])
     assert decoded([b"id: 5\n\n"]) == []  # no data line: no event
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=6),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=4), c, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(st.lists(json_values, min_size=1, max_size=6), st.data())
+def test_one_line_events_read_as_one_array_give_the_reference_payloads(values, data) -> None:
+    stream = "".join(f"data: {json.dumps(v, ensure_ascii=False)}\n\n" for v in values)
+    encoded = stream.encode()
+    cut = data.draw(st.integers(0, len(encoded)))
+    assert decoded([encoded[:cut], encoded[cut:]]) == reference(stream) == values
