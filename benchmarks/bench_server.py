@@ -1,9 +1,11 @@
 """Throughput of `audiokit serve`: 8 concurrent short transcriptions against 8 sequential.
 
-Run on demand:  python benchmarks/bench_server.py [--requests 8] [--rounds 3]
-Starts the server on 127.0.0.1 (a free port), synthesises a short clip with the local voice,
-then, round by round, times the batch sent one request after another and all at once
-(``--requests`` clients). Prints requests/s and the speed-up (median of the rounds);
+Run on demand:  python benchmarks/bench_server.py [--requests 8] [--rounds 3] [SERVE OPTIONS]
+Starts the server on 127.0.0.1 (a free port; options such as ``--workers 1`` or
+``--max-batch 1`` are passed to ``audiokit serve``), synthesises a short clip with the local
+voice, then, round by round, times the batch sent one request after another and all at once
+(``--requests`` clients). Prints requests/s, the speed-up (median of the rounds) and the
+server's CPU seconds per request in each mode (the figure that holds on a loaded machine);
 :func:`rows` gives it as a ``(what, ratio, target, passed)`` row. Target: >= 1.3x.
 """
 
@@ -16,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -31,11 +34,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def measure(requests: int = 8, rounds: int = 3) -> dict[str, float]:
-    """Median seconds for ``requests`` transcriptions sequentially and concurrently."""
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(requests: int = 8, rounds: int = 3, serve_args: Sequence[str] = ()) -> dict[str, float]:
+    """Median seconds (and server CPU seconds) for ``requests`` transcriptions sequentially
+    and concurrently."""
     port = _free_port()
+    command = [sys.executable, "-m", "audiokit", "serve", "--port", str(port)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "audiokit", "serve", "--port", str(port), "--host", "127.0.0.1"],
+        [*command, "--host", "127.0.0.1", *serve_args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
@@ -59,15 +74,19 @@ def measure(requests: int = 8, rounds: int = 3) -> dict[str, float]:
             client.transcribe(clip)
 
         times: dict[int, list[float]] = {1: [], requests: []}
+        cpu: dict[int, list[float]] = {1: [], requests: []}
         for _ in range(rounds):
             for workers in times:
-                started = time.perf_counter()
+                started, cpu_before = time.perf_counter(), _cpu_seconds(proc.pid)
                 with ThreadPoolExecutor(workers) as pool:
                     list(pool.map(one, range(requests)))
                 times[workers].append(time.perf_counter() - started)
+                cpu[workers].append(_cpu_seconds(proc.pid) - cpu_before)
         return {
             "sequential": statistics.median(times[1]),
             "concurrent": statistics.median(times[requests]),
+            "sequential_cpu": statistics.median(cpu[1]) / requests,
+            "concurrent_cpu": statistics.median(cpu[requests]) / requests,
             "clip": clip.duration,
         }
     finally:
@@ -87,13 +106,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    f = measure(args.requests, args.rounds)
+    args, serve_args = parser.parse_known_args()
+    load_before = os.getloadavg()
+    f = measure(args.requests, args.rounds, serve_args)
     n = args.requests
-    print(f"load average: {os.getloadavg()}, clip {f['clip']:.1f} s, median of {args.rounds}")
+    print(f"load average before: {load_before}, clip {f['clip']:.1f} s, median of {args.rounds}")
     print(f"sequential:    {n / f['sequential']:.2f} requests/s ({f['sequential']:.2f} s for {n})")
     print(f"concurrent {n}: {n / f['concurrent']:.2f} requests/s ({f['concurrent']:.2f} s)")
     print(f"throughput {n} concurrent / sequential: {f['sequential'] / f['concurrent']:.2f}x")
+    seq_cpu, conc_cpu = f["sequential_cpu"], f["concurrent_cpu"]
+    print(f"server CPU per request: sequential {seq_cpu:.2f} s, concurrent {conc_cpu:.2f} s")
+    print(f"load average after: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

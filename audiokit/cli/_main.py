@@ -123,6 +123,22 @@ def build_parser() -> argparse.ArgumentParser:
         "else 1500)",
     )
     serve.add_argument(
+        "--max-batch",
+        type=int,
+        default=None,
+        metavar="N",
+        help="decode up to N concurrent requests' Whisper windows in one batch (default 8; 1: "
+        "no batching)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Whisper model replicas running concurrent requests side by side; they share the "
+        "weights (default 2)",
+    )
+    serve.add_argument(
         "--model",
         action="append",
         default=[],
@@ -217,6 +233,8 @@ def _serve(args: argparse.Namespace) -> int:
         whisper_model=args.whisper_model,
         piper_voice=args.piper_voice,
         max_audio_seconds=args.max_audio_seconds,
+        max_batch=args.max_batch,
+        workers=args.workers,
         models=args.model,
         allow_hosts=args.allow_host,
         allow_origins=args.allow_origin,

@@ -5,9 +5,9 @@ decoding options: two requests share a batch only if every ``generate`` option i
 runs it as one batch. There is no worker thread: the first caller of a batch is its *leader*,
 waits up to ``wait`` seconds (or until ``max_batch`` items, or until no other transcription
 is in flight that could still join), runs the batch on its own thread and hands every caller
-its own result, or the batch's exception. At most one batch runs at a time, so the callers
-arriving while one runs form the next batch (CTranslate2 runs one call at a time per model
-replica anyway). A caller alone never waits: :meth:`Collector.in_flight` counts the
+its own result, or the batch's exception. At most ``parallel`` batches run at a time (one per
+model replica: CTranslate2 runs one call at a time per replica), so the callers arriving while
+they run form the next batch. A caller alone never waits: :meth:`Collector.in_flight` counts the
 transcriptions under way, and with none besides the leader's the batch runs at once.
 
 :class:`BatchingModel` is the hook: it wraps a ``ctranslate2.models.Whisper`` so that
@@ -60,7 +60,8 @@ class Collector:
 
     ``run(key, items)`` returns one result per item, in order. ``max_batch`` caps a batch;
     ``wait`` is the longest time (seconds) a leader waits for more items while other
-    transcriptions are in flight. :attr:`sizes` records the size of every batch run.
+    transcriptions are in flight; ``parallel`` is how many batches may run at once.
+    :attr:`sizes` records the size of every batch run.
     """
 
     def __init__(
@@ -69,13 +70,15 @@ class Collector:
         *,
         max_batch: int,
         wait: float,
+        parallel: int = 1,
     ) -> None:
         self._run = run
         self.max_batch = max_batch
         self.wait = wait
+        self.parallel = parallel
         self._cond = threading.Condition()
         self._open: dict[Hashable, _Batch] = {}  # batches still taking items
-        self._running = False
+        self._running = 0  # batches being run
         self._in_flight = 0  # transcriptions under way (see in_flight)
         self._parked = 0  # submitted items not yet answered
         self.sizes: deque[int] = deque(maxlen=_SIZES_KEPT)
@@ -130,12 +133,12 @@ class Collector:
     def _lead(self, batch: _Batch) -> None:
         deadline = time.monotonic() + self.wait
         with self._cond:
-            while self._running or not self._ready(batch, deadline):
+            while (busy := self._running >= self.parallel) or not self._ready(batch, deadline):
                 left = deadline - time.monotonic()
-                self._cond.wait(_POLL_S if self._running or left <= 0 else min(left, _POLL_S))
+                self._cond.wait(_POLL_S if busy or left <= 0 else min(left, _POLL_S))
             if self._open.get(batch.key) is batch:
                 del self._open[batch.key]
-            self._running = True
+            self._running += 1
         try:
             results = list(self._run(batch.key, batch.items))
             if len(results) != len(batch.items):
@@ -147,7 +150,7 @@ class Collector:
             batch.error = exc
         finally:
             with self._cond:
-                self._running = False
+                self._running -= 1
                 self.sizes.append(len(batch.items))
                 self._cond.notify_all()
             batch.done.set()

@@ -57,6 +57,8 @@ _BEST_OF = 5  # candidates when sampling at temperature > 0
 BEAM_SIZE = 5  # beams at temperature 0 when no per-token log probabilities are asked for
 MAX_BATCH = 8  # concurrent windows decoded in one generate call (WhisperEngine(max_batch=))
 BATCH_WAIT_S = 0.03  # how long a decoding waits for concurrent ones to join its batch
+WORKERS = 2  # model replicas (sharing the weights): concurrent requests' model calls run side
+# by side; a lone decoding keeps one core busy, so the other can encode a concurrent request
 _TASKS = ("transcribe", "translate")
 
 
@@ -156,7 +158,7 @@ class LocalTranscription(Iterator[LocalSegment]):
 
 # -------------------------------------------------------------------------------- loading
 
-_MODELS: dict[tuple[str, str, int], Any] = {}
+_MODELS: dict[tuple[str, str, int, int], Any] = {}
 _MODELS_LOCK = threading.Lock()
 
 
@@ -187,8 +189,8 @@ def _resolve_model_path(model_path: str | os.PathLike[str] | None) -> Path:
     return path.resolve()
 
 
-def _load_model(path: Path, compute_type: str, cpu_threads: int) -> Any:
-    key = (str(path), compute_type, cpu_threads)
+def _load_model(path: Path, compute_type: str, cpu_threads: int, workers: int) -> Any:
+    key = (str(path), compute_type, cpu_threads, workers)
     with _MODELS_LOCK:
         model = _MODELS.get(key)
         if model is None:
@@ -203,6 +205,7 @@ def _load_model(path: Path, compute_type: str, cpu_threads: int) -> Any:
                 device="cpu",
                 compute_type=compute_type,
                 cpu_threads=cpu_threads,
+                num_workers=workers,  # CTranslate2 inter_threads: replicas share the weights
                 local_files_only=True,
             )
             _MODELS[key] = model
@@ -227,11 +230,23 @@ def _run_class() -> type:
                 self.model = ScoringModel(self.model, eot)
             self.kept: Any = None
             self.window_seconds: float | None = None  # audio in the window being decoded
+            self._encoded: tuple[Any, Any] | None = None  # the last encoder input and output
 
         def encode(self, features: Any) -> Any:  # called once per window, before decoding it
             seconds_per_frame = self.feature_extractor.time_per_frame
             self.window_seconds = audible_seconds(features, seconds_per_frame)
-            return super().encode(features)
+            return self._encode_once(features)
+
+        def _encode_once(self, features: Any) -> Any:
+            # Language detection encodes the first 30 s; with 30 s of audio or more the first
+            # window holds exactly the same features, so its encoding is reused (the encoder is
+            # deterministic). Shorter audio differs: detection's features keep one more frame.
+            last = self._encoded
+            if last is not None and np.array_equal(last[0], features):
+                return last[1]
+            output = super().encode(features)
+            self._encoded = (features, output)
+            return output
 
         def generate_with_fallback(
             self, encoder_output: Any, prompt: list[int], tokenizer: Any, options: Any
@@ -322,6 +337,9 @@ class WhisperEngine:
     batch_wait : float
         Seconds the first decoding of a batch waits for others, and only while other
         transcriptions are under way on this engine (a lone request never waits).
+    workers : int
+        Model replicas (CTranslate2 ``inter_threads``, sharing the weights), i.e. model calls
+        of concurrent transcriptions that run at the same time, each with ``cpu_threads``.
 
     The model loads on first use (or :meth:`load`), once per process for a given path and
     compute type, and is shared by every engine object and thread.
@@ -344,18 +362,24 @@ class WhisperEngine:
         cpu_threads: int = 0,
         max_batch: int = MAX_BATCH,
         batch_wait: float = BATCH_WAIT_S,
+        workers: int = WORKERS,
     ) -> None:
         if isinstance(cpu_threads, bool) or not isinstance(cpu_threads, int) or cpu_threads < 0:
             raise ValidationError("cpu_threads", cpu_threads, "an integer >= 0 (0: automatic)")
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ValidationError("workers", workers, "an integer >= 1")
         check_batching(max_batch, batch_wait)
         self.model_path = _resolve_model_path(model_path)
         self.compute_type = compute_type
         self.cpu_threads = cpu_threads
         self.max_batch = max_batch
         self.batch_wait = float(batch_wait)
+        self.workers = workers
         self._collector: Any = None
         if max_batch > 1:
-            self._collector = Collector(generate_batch, max_batch=max_batch, wait=batch_wait)
+            self._collector = Collector(
+                generate_batch, max_batch=max_batch, wait=batch_wait, parallel=workers
+            )
 
     @property
     def batch_sizes(self) -> list[int]:
@@ -373,7 +397,7 @@ class WhisperEngine:
         return self
 
     def _model(self) -> Any:
-        return _load_model(self.model_path, self.compute_type, self.cpu_threads)
+        return _load_model(self.model_path, self.compute_type, self.cpu_threads, self.workers)
 
     @property
     def multilingual(self) -> bool:

@@ -139,6 +139,8 @@ def serve(
     whisper_model: str | None = None,
     piper_voice: str | None = None,
     max_audio_seconds: float | None = None,
+    max_batch: int | None = None,
+    workers: int | None = None,
     models: Sequence[str] = (),
     allow_hosts: Sequence[str] = (),
     allow_origins: Sequence[str] = (),
@@ -148,6 +150,8 @@ def serve(
 
     ``max_audio_seconds``: the most audio one transcription may hold (default
     ``$AUDIOKIT_MAX_AUDIO_SECONDS``, else 1500); longer audio is refused while it decodes.
+    ``max_batch``, ``workers``: the Whisper engine's batching and model replicas (``--max-batch``,
+    ``--workers``; defaults: those of :class:`~audiokit.local.WhisperEngine`).
     ``models``: names to accept besides the API's, each an alias of the offline engine
     (``--model NAME``); any other is answered 404 ``model_not_found``.
     ``allow_hosts``, ``allow_origins``: the ``Host`` and ``Origin`` headers answered besides
@@ -162,10 +166,15 @@ def serve(
         logger.warning(warning)
 
     whisper = piper = None
-    if whisper_model:
+    engine_options = {
+        name: value
+        for name, value in (("max_batch", max_batch), ("workers", workers))
+        if value is not None
+    }
+    if whisper_model or engine_options:
         from ..local import WhisperEngine
 
-        whisper = WhisperEngine(whisper_model)
+        whisper = WhisperEngine(whisper_model, **engine_options)
     if piper_voice:
         from ..local import PiperEngine
 

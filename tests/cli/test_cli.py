@@ -211,3 +211,15 @@ def test_demo_spells_the_name_and_says_the_same_every_run(tmp_path: Path, capsys
     assert heard.group(0) in again.splitlines()
     first, second = (tmp_path / d / "demo.wav" for d in ("first", "second"))
     assert first.read_bytes() == second.read_bytes()
+
+
+# -- serve --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("option", "param"), [("--max-batch", "max_batch"), ("--workers", "workers")]
+)
+def test_serve_hands_its_engine_options_to_whisper(option: str, param: str):
+    done = cli("serve", "--port", "0", option, "0")  # refused by the engine, before listening
+    assert done.returncode == 2, done.stderr
+    assert f"{param}=0 is not allowed" in done.stderr

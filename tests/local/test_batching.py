@@ -4,6 +4,7 @@ on 127.0.0.1 answering the official ``openai`` SDK from concurrent threads."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import threading
@@ -103,6 +104,31 @@ def test_a_failing_batch_reaches_every_caller_and_leaves_no_thread_blocked() -> 
     assert not any(t.is_alive() for t in threads)
     assert len(errors) == 4 and all(str(e) == "decoder failed" for e in errors)
     assert collector.submit("good", 1) == 1  # the collector is still usable
+
+
+def _running_at_once(parallel: int) -> int:
+    """The most batches (of two keys, submitted together) that ran at the same time."""
+    lock, running, most = threading.Lock(), [0], [0]
+    both = threading.Barrier(2, timeout=1.0)  # broken unless two batches meet inside run
+
+    def run(key: str, items: list[int]) -> list[int]:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both.wait()
+        with lock:
+            running[0] -= 1
+        return items
+
+    collector = Collector(run, max_batch=8, wait=0, parallel=parallel)
+    assert _submit_together(collector, ["a", "b"]) == [0, 1]
+    return most[0]
+
+
+def test_batches_run_side_by_side_up_to_parallel() -> None:
+    assert _running_at_once(parallel=2) == 2  # one batch per model replica
+    assert _running_at_once(parallel=1) == 1
 
 
 def test_a_wrong_number_of_results_is_an_error_not_a_hang() -> None:
@@ -216,6 +242,34 @@ def test_batching_options_are_checked() -> None:
     for bad in (-0.1, 11, "0.02", None):
         with pytest.raises(ValidationError, match="batch_wait"):
             WhisperEngine("tiny.en", batch_wait=bad)
+    for bad in (0, 2.0, True, None):
+        with pytest.raises(ValidationError, match="workers"):
+            WhisperEngine("tiny.en", workers=bad)
+
+
+def test_one_replica_or_two_give_the_same_results(clips: list[np.ndarray]) -> None:
+    one, two = WhisperEngine("tiny.en", workers=1), WhisperEngine("tiny.en", workers=2)
+    jobs = [(c, {"logprobs": True}) for c in clips]
+    for a, b in zip(_together(one, jobs), _together(two, jobs), strict=True):
+        assert [(s.text, s.avg_logprob, s.token_logprobs) for s in a] == [
+            (s.text, s.avg_logprob, s.token_logprobs) for s in b
+        ]
+
+
+def test_the_first_window_reuses_language_detections_encoding_only_when_it_is_the_same() -> None:
+    from audiokit.local._whisper import _run_class
+
+    engine = WhisperEngine("base").load()  # multilingual: detection encodes the first 30 s
+    run = _run_class()(engine._model(), logprobs=False)
+    features = np.random.default_rng(0).uniform(-1.5, 1.5, (80, 3000)).astype(np.float32)
+    first = run.encode(features)
+    assert run.encode(features.copy()) is first  # 30 s or more: the same features
+    shorter = features.copy()
+    shorter[:, -1] = 0  # detection keeps one more frame than a shorter clip's window
+    other = run.encode(shorter)
+    assert other is not first
+    fresh = _run_class()(engine._model(), logprobs=False).encode(features)
+    assert np.array_equal(np.asarray(fresh), np.asarray(first))  # the encoder is deterministic
 
 
 # ----------------------------------------------------------------------- through the server
