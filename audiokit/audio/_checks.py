@@ -1,9 +1,11 @@
 """Is this audio corrupt or silent? Checked before an upload, so no money is spent on it.
 
 :func:`scan_audio` looks at the samples once, reading only as far as the first audible stretch:
-a plain PCM WAV straight from its bytes (:mod:`._wav`), other formats libsndfile reads block by
-block from one open (which also gives the header's format, rate and length), the containers
-only PyAV reads in one decode (:mod:`._decode`). An :class:`~._inputs.AudioFile` keeps its scan
+a plain PCM WAV straight from its bytes (:mod:`._wav`), an MP3 from its frame headers and a few
+frames through an FFmpeg decoder kept open (:mod:`._mpeg`; libsndfile's verdict when that does
+not clearly hear sound), other formats libsndfile reads block by block from one open (which also
+gives the header's format, rate and length), the containers only PyAV reads in one decode
+(:mod:`._decode`). An :class:`~._inputs.AudioFile` keeps its scan
 (:attr:`~._inputs.AudioFile.scan`), so the long-audio planner (``AudioFile.info``) and
 :func:`check_audio` share it. The request builders of :mod:`audiokit.wire` call
 :func:`check_audio` on every upload (and on known-speaker samples, whose length it returns); the
@@ -20,6 +22,7 @@ import numpy as np
 from ..core import AudioDecodeError, AudioError
 from ._backends import _soundfile
 from ._decode import AudioInfo, _read_frames, _sf_info, decode
+from ._mpeg import clearly_audible, mpeg_layout
 from ._wav import WavLayout, wav_layout
 
 if TYPE_CHECKING:
@@ -60,7 +63,15 @@ def scan_audio(file: AudioFile) -> AudioScan:
         frames, rate = layout.frames, layout.rate
         info = AudioInfo("wav", rate, layout.channels, frames / rate)
         return AudioScan(info, frames, rate, frames > 0 and _wav_audible(layout, data))
-    return _scan_audible(data)
+    mpeg = mpeg_layout(data)
+    if mpeg is None:
+        return _scan_audible(data)
+    info = AudioInfo("mp3", mpeg.rate, mpeg.channels, mpeg.frames / mpeg.rate)
+    if clearly_audible(data, mpeg, SILENCE_PEAK):  # no libsndfile open (see ._mpeg)
+        return AudioScan(info, mpeg.frames, mpeg.rate, True)
+    scan = _scan_audible(data)  # silent, barely audible, or no PyAV: libsndfile's verdict
+    # the length from the headers: libsndfile only estimates it for an MP3 without a Xing frame
+    return scan._replace(info=info, frames=mpeg.frames) if scan.frames else scan
 
 
 def check_audio(file: AudioFile, *, param: str = "file") -> float | None:
