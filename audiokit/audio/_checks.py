@@ -35,6 +35,7 @@ SILENCE_PEAK = 1e-4  # peak amplitude (-80 dBFS) under which audio counts as sil
 # frame (576 or 1152 samples), so audio that is audible from the start costs one short decode.
 SCAN_SECONDS = 0.02
 MAX_SCAN_BLOCK_SECONDS = 30.0  # blocks stop growing here (bounded memory on long files)
+_FULL_SCALE = {"u1": 128, "<i2": 32768, "<i4": 2**31}  # integer WAV samples; floats: 1.0
 
 
 class AudioScan(NamedTuple):
@@ -134,7 +135,7 @@ def check_audio(file: AudioFile, *, param: str = "file") -> float | None:
 def _wav_audible(layout: WavLayout, data: bytes) -> bool:
     """Whether any sample of a PCM/float WAV reaches SILENCE_PEAK (stops at the first)."""
     samples = layout.samples(data)
-    full_scale = {"u1": 128, "<i2": 32768, "<i4": 2**31}.get(layout.dtype, 1.0)
+    full_scale = _FULL_SCALE.get(layout.dtype, 1.0)
     threshold = SILENCE_PEAK * full_scale
     center = 128 if layout.dtype == "u1" else 0
     step = max(1, int(layout.rate * SCAN_SECONDS)) * layout.channels
