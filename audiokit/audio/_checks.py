@@ -15,6 +15,7 @@ custom-voice requests of :mod:`audiokit.client` call it on consent recordings an
 from __future__ import annotations
 
 import io
+import sys
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -23,7 +24,7 @@ from ..core import AudioDecodeError, AudioError
 from ._backends import _soundfile
 from ._decode import AudioInfo, _read_frames, _sf_info, decode
 from ._mpeg import clearly_audible, mpeg_layout
-from ._wav import WavLayout, wav_layout
+from ._wav import _WIDTHS, WavLayout, wav_layout
 
 if TYPE_CHECKING:
     from ._inputs import AudioFile
@@ -36,6 +37,8 @@ SILENCE_PEAK = 1e-4  # peak amplitude (-80 dBFS) under which audio counts as sil
 SCAN_SECONDS = 0.02
 MAX_SCAN_BLOCK_SECONDS = 30.0  # blocks stop growing here (bounded memory on long files)
 _FULL_SCALE = {"u1": 128, "<i2": 32768, "<i4": 2**31}  # integer WAV samples; floats: 1.0
+PYTHON_SCAN_SAMPLES = 128  # looked at in Python first (audio is audible from the start, mostly)
+_ARRAY_CODES = {"u1": "B", "<i2": "h", "<i4": "i", "<f4": "f", "<f8": "d"}  # little-endian
 
 
 class AudioScan(NamedTuple):
@@ -134,12 +137,16 @@ def check_audio(file: AudioFile, *, param: str = "file") -> float | None:
 
 def _wav_audible(layout: WavLayout, data: bytes) -> bool:
     """Whether any sample of a PCM/float WAV reaches SILENCE_PEAK (stops at the first)."""
-    samples = layout.samples(data)
-    full_scale = _FULL_SCALE.get(layout.dtype, 1.0)
-    threshold = SILENCE_PEAK * full_scale
+    threshold = SILENCE_PEAK * _FULL_SCALE.get(layout.dtype, 1.0)
     center = 128 if layout.dtype == "u1" else 0
     step = max(1, int(layout.rate * SCAN_SECONDS)) * layout.channels
     start = 0
+    first = _first_block_audible(layout, data, PYTHON_SCAN_SAMPLES, threshold, center)
+    if first is not None:  # the first samples, looked at without numpy
+        if first:
+            return True
+        start = PYTHON_SCAN_SAMPLES
+    samples = layout.samples(data)
     while start < samples.size:
         block = samples[start : start + step]
         if block.dtype.kind == "f":
@@ -151,6 +158,27 @@ def _wav_audible(layout: WavLayout, data: bytes) -> bool:
         start += step
         step *= 2
     return False
+
+
+def _first_block_audible(
+    layout: WavLayout, data: bytes, count: int, threshold: float, center: int
+) -> bool | None:
+    """:func:`_wav_audible` for the first ``count`` samples, read as a memoryview: a cold
+    numpy call (the first thing after a request's network wait) costs more than a few hundred
+    samples in Python. ``None`` where the machine's byte order is not the file's."""
+    code = _ARRAY_CODES.get(layout.dtype)
+    if code is None or sys.byteorder != "little":
+        return None
+    width = _WIDTHS[layout.dtype]
+    count = min(count, layout.frames * layout.channels)
+    view = memoryview(data)[layout.offset : layout.offset + count * width].cast(code)
+    if not len(view):
+        return False
+    if code in "fd":
+        total = sum(view)
+        if total != total:  # NaN (or inf - inf) counts as sound: not ours to judge
+            return True
+    return max(view) - center >= threshold or center - min(view) >= threshold
 
 
 def _scan_audible(data: bytes) -> AudioScan:
