@@ -56,9 +56,9 @@ class MpegLayout(NamedTuple):
     skip: int  # decoded samples before the audio proper (encoder + decoder delay), if known
 
 
-def _id3v2_end(data: bytes | memoryview) -> int:
+def _id3v2_end(data: bytes) -> int:
     """Where the audio starts after a leading ID3v2 tag (0 without one)."""
-    if bytes(data[:3]) != b"ID3" or len(data) < 10:
+    if not data.startswith(b"ID3") or len(data) < 10:
         return 0
     size = 0
     for byte in data[6:10]:  # "syncsafe": 7 bits per byte
@@ -191,6 +191,8 @@ def _decoder() -> Any:
                 ctx.open()
             except (av.FFmpegError, ValueError):  # an FFmpeg built without it
                 ctx = None
+            if ctx is not None and getattr(ctx.format, "name", None) != "fltp":  # _peak reads it
+                ctx = None  # (mp3float has no other output format)
         _decoders.ctx = ctx
     return ctx
 
@@ -231,10 +233,8 @@ def clearly_audible(data: bytes, layout: MpegLayout, silence_peak: float) -> boo
 
 
 def _peak(frame: Any, first: int, stop: int) -> float:
-    """The largest magnitude among samples ``first:stop`` of a decoded frame (0 unless it is
-    planar float, what FFmpeg's mp3float decoder gives: then libsndfile judges)."""
-    if frame.format.name != "fltp":
-        return 0.0
+    """The largest magnitude among samples ``first:stop`` of a frame decoded to planar float
+    (``fltp``: what :func:`_decoder` gives)."""
     peak = 0.0
     for plane in frame.planes:  # one per channel, read in place
         samples = memoryview(plane).cast("f")[: frame.samples][first:stop]
