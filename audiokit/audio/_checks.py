@@ -1,9 +1,11 @@
 """Is this audio corrupt or silent? Checked before an upload, so no money is spent on it.
 
 :func:`scan_audio` looks at the samples once, reading only as far as the first audible stretch:
-a plain PCM WAV straight from its bytes (:mod:`._wav`), other formats libsndfile reads block by
-block from one open (which also gives the header's format, rate and length), the containers
-only PyAV reads in one decode (:mod:`._decode`). An :class:`~._inputs.AudioFile` keeps its scan
+a plain PCM WAV straight from its bytes (:mod:`._wav`), an MP3 from its frame headers and a few
+frames through an FFmpeg decoder kept open (:mod:`._mpeg`; libsndfile's verdict when that does
+not clearly hear sound), other formats libsndfile reads block by block from one open (which also
+gives the header's format, rate and length), the containers only PyAV reads in one decode
+(:mod:`._decode`). An :class:`~._inputs.AudioFile` keeps its scan
 (:attr:`~._inputs.AudioFile.scan`), so the long-audio planner (``AudioFile.info``) and
 :func:`check_audio` share it. The request builders of :mod:`audiokit.wire` call
 :func:`check_audio` on every upload (and on known-speaker samples, whose length it returns); the
@@ -13,6 +15,7 @@ custom-voice requests of :mod:`audiokit.client` call it on consent recordings an
 from __future__ import annotations
 
 import io
+import sys
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -20,7 +23,8 @@ import numpy as np
 from ..core import AudioDecodeError, AudioError
 from ._backends import _soundfile
 from ._decode import AudioInfo, _read_frames, _sf_info, decode
-from ._wav import WavLayout, wav_layout
+from ._mpeg import clearly_audible, mpeg_layout
+from ._wav import _WIDTHS, WavLayout, wav_layout
 
 if TYPE_CHECKING:
     from ._inputs import AudioFile
@@ -32,6 +36,9 @@ SILENCE_PEAK = 1e-4  # peak amplitude (-80 dBFS) under which audio counts as sil
 # frame (576 or 1152 samples), so audio that is audible from the start costs one short decode.
 SCAN_SECONDS = 0.02
 MAX_SCAN_BLOCK_SECONDS = 30.0  # blocks stop growing here (bounded memory on long files)
+_FULL_SCALE = {"u1": 128, "<i2": 32768, "<i4": 2**31}  # integer WAV samples; floats: 1.0
+PYTHON_SCAN_SAMPLES = 128  # looked at in Python first (audio is audible from the start, mostly)
+_ARRAY_CODES = {"u1": "B", "<i2": "h", "<i4": "i", "<f4": "f", "<f8": "d"}  # little-endian
 
 
 class AudioScan(NamedTuple):
@@ -60,7 +67,15 @@ def scan_audio(file: AudioFile) -> AudioScan:
         frames, rate = layout.frames, layout.rate
         info = AudioInfo("wav", rate, layout.channels, frames / rate)
         return AudioScan(info, frames, rate, frames > 0 and _wav_audible(layout, data))
-    return _scan_audible(data)
+    mpeg = mpeg_layout(data)
+    if mpeg is None:
+        return _scan_audible(data)
+    info = AudioInfo("mp3", mpeg.rate, mpeg.channels, mpeg.frames / mpeg.rate)
+    if clearly_audible(data, mpeg, SILENCE_PEAK):  # no libsndfile open (see ._mpeg)
+        return AudioScan(info, mpeg.frames, mpeg.rate, True)
+    scan = _scan_audible(data)  # silent, barely audible, or no PyAV: libsndfile's verdict
+    # the length from the headers: libsndfile only estimates it for an MP3 without a Xing frame
+    return scan._replace(info=info, frames=mpeg.frames) if scan.frames else scan
 
 
 def check_audio(file: AudioFile, *, param: str = "file") -> float | None:
@@ -122,12 +137,16 @@ def check_audio(file: AudioFile, *, param: str = "file") -> float | None:
 
 def _wav_audible(layout: WavLayout, data: bytes) -> bool:
     """Whether any sample of a PCM/float WAV reaches SILENCE_PEAK (stops at the first)."""
-    samples = layout.samples(data)
-    full_scale = {"u1": 128, "<i2": 32768, "<i4": 2**31}.get(layout.dtype, 1.0)
-    threshold = SILENCE_PEAK * full_scale
+    threshold = SILENCE_PEAK * _FULL_SCALE.get(layout.dtype, 1.0)
     center = 128 if layout.dtype == "u1" else 0
     step = max(1, int(layout.rate * SCAN_SECONDS)) * layout.channels
     start = 0
+    first = _first_block_audible(layout, data, PYTHON_SCAN_SAMPLES, threshold, center)
+    if first is not None:  # the first samples, looked at without numpy
+        if first:
+            return True
+        start = PYTHON_SCAN_SAMPLES
+    samples = layout.samples(data)
     while start < samples.size:
         block = samples[start : start + step]
         if block.dtype.kind == "f":
@@ -139,6 +158,27 @@ def _wav_audible(layout: WavLayout, data: bytes) -> bool:
         start += step
         step *= 2
     return False
+
+
+def _first_block_audible(
+    layout: WavLayout, data: bytes, count: int, threshold: float, center: int
+) -> bool | None:
+    """:func:`_wav_audible` for the first ``count`` samples, read as a memoryview: a cold
+    numpy call (the first thing after a request's network wait) costs more than a few hundred
+    samples in Python. ``None`` where the machine's byte order is not the file's."""
+    code = _ARRAY_CODES.get(layout.dtype)
+    if code is None or sys.byteorder != "little":
+        return None
+    width = _WIDTHS[layout.dtype]
+    count = min(count, layout.frames * layout.channels)
+    view = memoryview(data)[layout.offset : layout.offset + count * width].cast(code)
+    if not len(view):
+        return False
+    if code in "fd":
+        total = sum(view)
+        if total != total:  # NaN (or inf - inf) counts as sound: not ours to judge
+            return True
+    return max(view) - center >= threshold or center - min(view) >= threshold
 
 
 def _scan_audible(data: bytes) -> AudioScan:

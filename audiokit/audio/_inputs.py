@@ -23,12 +23,11 @@ from ..core import (
     AudioError,
     InvalidTypeError,
 )
+from ._checks import AudioScan, scan_audio
+from ._decode import AudioInfo, probe
 
 if TYPE_CHECKING:
     import numpy as np
-
-    from ._checks import AudioScan
-    from ._decode import AudioInfo
 
 __all__ = ["AudioFile", "AudioInput", "is_array", "sniff_format", "to_audio_file"]
 
@@ -70,8 +69,6 @@ class AudioFile:
         the check before the upload share it, so a file is opened once per request."""
         scan = self.__dict__.get("_scan")
         if scan is None:
-            from ._checks import scan_audio
-
             scan = scan_audio(self)
             # frozen, and the bytes cannot change: a value derived from them stays true
             object.__setattr__(self, "_scan", scan)
@@ -83,8 +80,6 @@ class AudioFile:
         :attr:`scan` makes where libsndfile reads the format (one open serves the long-audio
         planner and the silence check); m4a, mp4 and webm, which PyAV decodes whole to scan,
         are probed from their headers."""
-        from ._decode import probe
-
         if self.format not in _AV_ONLY_FORMATS:
             info = self.scan.info
             if info is not None:

@@ -33,6 +33,9 @@ class WavLayout(NamedTuple):
 
 
 _WAV_DTYPES = {(1, 8): "u1", (1, 16): "<i2", (1, 32): "<i4", (3, 32): "<f4", (3, 64): "<f8"}
+_WIDTHS = {"u1": 1, "<i2": 2, "<i4": 4, "<f4": 4, "<f8": 8}  # bytes per sample
+_CHUNK = struct.Struct("<4sI")  # a RIFF chunk's id and size
+_FMT = struct.Struct("<HHIIHH")  # format tag, channels, rate, byte rate, block align, bits
 _WAVE_FORMAT_EXTENSIBLE = 0xFFFE
 # What a header may claim before the decoders see it: a forged header (65535 channels, a 4 GHz
 # or 1 Hz rate) otherwise fails deep in FFmpeg, or costs minutes of resampling.
@@ -48,27 +51,26 @@ def wav_layout(data: bytes | bytearray | memoryview) -> WavLayout | None:
     odd chunk layouts) returns ``None`` and goes through libsndfile as before. A header that
     claims an impossible layout (any format) raises :class:`~audiokit.core.AudioDecodeError`.
     """
-    view = memoryview(data)
-    if len(view) < 44 or view[:4] != b"RIFF" or view[8:12] != b"WAVE":
+    if len(data) < 44 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
         return None
-    pos, fmt = 12, None
-    while pos + 8 <= len(view):
-        chunk, size = bytes(view[pos : pos + 4]), int.from_bytes(view[pos + 4 : pos + 8], "little")
+    pos, fmt, end = 12, None, len(data)
+    while pos + 8 <= end:
+        chunk, size = _CHUNK.unpack_from(data, pos)
         body = pos + 8
         if chunk == b"fmt ":
-            if size < 16 or body + size > len(view):
+            if size < 16 or body + size > end:
                 return None
-            tag, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", view, body)
+            tag, channels, rate, _, _, bits = _FMT.unpack_from(data, body)
             _check_header(channels, rate)
             if tag == _WAVE_FORMAT_EXTENSIBLE and size >= 26:
-                (tag,) = struct.unpack_from("<H", view, body + 24)  # the sub-format's code
+                (tag,) = struct.unpack_from("<H", data, body + 24)  # the sub-format's code
             fmt = (_WAV_DTYPES.get((tag, bits)), channels, rate)
         elif chunk == b"data":
             if fmt is None or fmt[0] is None or not fmt[1] or not fmt[2]:
                 return None
             dtype, channels, rate = fmt
-            width = np.dtype(dtype).itemsize * channels
-            frames = min(size, len(view) - body) // width
+            width = _WIDTHS[dtype] * channels
+            frames = min(size, end - body) // width
             return WavLayout(rate, channels, dtype, body, frames)
         pos = body + size + (size & 1)
     return None

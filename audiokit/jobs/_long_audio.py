@@ -27,7 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..audio import AudioFile, to_audio_file
+from ..audio import AudioFile, probe, to_audio_file
 from ..core import MAX_UPLOAD_BYTES, UnsupportedError
 from ..results import Transcript
 from ..wire import transcription_capabilities
@@ -184,8 +184,6 @@ class TranscriptionJob:
             return None
 
     def _plan(self) -> _Plan | None:
-        from ..audio import probe
-
         audio = self.audio
         if isinstance(audio, (str, os.PathLike)):
             path = Path(audio).expanduser()

@@ -189,7 +189,7 @@ class _HTTPBase:
     def _keep_headers(self, response: httpx.Response, into: dict[str, str] | None) -> None:
         if into is None:  # the caller wants the answer's headers (redacted)
             return
-        headers = dict(response.headers)
+        headers = dict(response.headers.items())  # one pass (dict() looks each name up anew)
         key = self.settings.api_key
         # Redacting walks every name and value; the key is almost never there, which one
         # search of them all tells (case-blind, as the redaction of a short key is).

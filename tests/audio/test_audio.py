@@ -325,3 +325,31 @@ def test_wav_layout_and_the_check_on_arbitrary_bytes(tail: bytes, fmt: bytes) ->
         assert layout.samples(data).size == layout.frames * layout.channels
     with contextlib.suppress(AudioError):
         check_audio(AudioFile("x.wav", data, "wav"))
+
+
+@pytest.mark.parametrize("subtype", ["PCM_U8", "PCM_16", "PCM_32", "FLOAT", "DOUBLE"])
+@given(
+    st.lists(st.floats(-3e-4, 3e-4), min_size=1, max_size=700),
+    st.integers(0, 699),
+    st.sampled_from([None, np.nan, np.inf, -np.inf]),
+)
+def test_the_silence_check_of_a_wav_agrees_with_its_samples(
+    subtype: str, values: list[float], at: int, odd: float | None
+) -> None:
+    """The first block is looked at without numpy, the rest with it: either way a WAV is
+    audible exactly when a decoded sample reaches SILENCE_PEAK (NaN and inf count as sound)."""
+    from audiokit.audio import SILENCE_PEAK, check_audio
+
+    x = np.array(values, np.float64)
+    if odd is not None and subtype in ("FLOAT", "DOUBLE"):
+        x[at % len(x)] = odd
+    data = _wav(x, 16_000, subtype)  # 16 kHz: the first block is 320 samples
+    decoded, _ = sf.read(io.BytesIO(data), dtype="float64")
+    with np.errstate(invalid="ignore"):
+        audible = not np.max(np.abs(decoded)) < SILENCE_PEAK
+    try:
+        check_audio(to_audio_file(data))
+    except AudioError as exc:
+        assert not audible and "silent" in str(exc)
+    else:
+        assert audible
