@@ -237,10 +237,19 @@ def _run_class() -> type:
             self.window_seconds = audible_seconds(features, seconds_per_frame)
             return self._encode_once(features)
 
+        def detect_language(self, audio: Any = None, features: Any = None, **options: Any) -> Any:
+            # faster-whisper's features end with one frame past the audio, which the windows
+            # leave out (padding) but detection of a clip under 30 s would encode: detect from
+            # the frames the first window decodes, so both share one encoding (_encode_once).
+            window = self.feature_extractor.nb_max_frames
+            if audio is None and features is not None and features.shape[-1] <= window:
+                features = features[..., :-1]
+            return super().detect_language(audio, features, **options)
+
         def _encode_once(self, features: Any) -> Any:
-            # Language detection encodes the first 30 s; with 30 s of audio or more the first
-            # window holds exactly the same features, so its encoding is reused (the encoder is
-            # deterministic). Shorter audio differs: detection's features keep one more frame.
+            # Language detection encodes the first 30 s, which is exactly the first window's
+            # input (see detect_language), so its encoding is reused (the encoder is
+            # deterministic).
             last = self._encoded
             if last is not None and np.array_equal(last[0], features):
                 return last[1]

@@ -272,6 +272,38 @@ def test_the_first_window_reuses_language_detections_encoding_only_when_it_is_th
     assert np.array_equal(np.asarray(fresh), np.asarray(first))  # the encoder is deterministic
 
 
+class _CountingEncoder:
+    """The real CTranslate2 model, counting its encoder passes."""
+
+    def __init__(self, model: object) -> None:
+        self.model, self.encodes = model, 0
+
+    def encode(self, *args: object, **kwargs: object) -> object:
+        self.encodes += 1
+        return self.model.encode(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.model, name)
+
+
+def test_a_short_clip_is_encoded_once_for_language_detection_and_its_window(
+    clips: list[np.ndarray],
+) -> None:
+    from audiokit.local._whisper import _run_class
+
+    engine = WhisperEngine("base").load()
+    clip = clips[0]  # a few seconds: one window
+    run = _run_class()(engine._model(), logprobs=False)
+    run.model = counting = _CountingEncoder(run.model)
+    segments, info = run.transcribe(clip, beam_size=1)
+    text = "".join(s.text for s in segments)
+    assert counting.encodes == 1
+    assert info.language == "en" and info.language_probability > 0.9
+    # the text is what decoding the window with the language given (no detection) gives
+    given = "".join(s.text for s in engine.transcribe(clip, language="en", beam_size=1))
+    assert text == given
+
+
 # ----------------------------------------------------------------------- through the server
 
 
