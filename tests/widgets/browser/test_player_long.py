@@ -75,7 +75,7 @@ class KernelSocket:
     """The kernel websocket, relayed by the test: frame sizes, and audio pieces held back."""
 
     def __init__(self, let_through: int) -> None:
-        self.let_through = let_through
+        self.let_through = let_through  # pieces 0 .. let_through - 1 go through at once
         self.sizes: list[int] = []
         self.pieces: list[int] = []  # indices of the audio pieces relayed to the page
         self.held: list[Any] = []
@@ -106,7 +106,9 @@ class KernelSocket:
         index = self.audio_index(message)
         with self.lock:
             self.sizes.append(len(message))
-            if index is not None and self.holding and len(self.pieces) >= self.let_through:
+            # Held by index, not by count: the kernel may answer the page's requests (several
+            # in flight) out of order, and piece 2 must not stand in for a late piece 1.
+            if index is not None and self.holding and index >= self.let_through:
                 self.held.append(message)
                 return
             if index is not None:
