@@ -220,12 +220,15 @@ def _serve(args: argparse.Namespace) -> int:
     if warning:
         print(f"audiokit: WARNING: {warning}", file=sys.stderr, flush=True)
 
-    print(
-        f"audiokit: serving the local engine on http://{args.host}:{args.port}/v1 — point a "
-        f"notebook at it with  OPENAI_BASE_URL=http://{args.host}:{args.port}/v1  "
-        "(any OPENAI_API_KEY unless --api-key is set)",
-        file=sys.stderr,
-    )
+    def say_serving() -> None:
+        print(
+            f"audiokit: serving the local engine on http://{args.host}:{args.port}/v1 — point a "
+            f"notebook at it with  OPENAI_BASE_URL=http://{args.host}:{args.port}/v1  "
+            "(any OPENAI_API_KEY unless --api-key is set)",
+            file=sys.stderr,
+            flush=True,
+        )
+
     serve(
         args.host,
         args.port,
@@ -238,6 +241,7 @@ def _serve(args: argparse.Namespace) -> int:
         models=args.model,
         allow_hosts=args.allow_host,
         allow_origins=args.allow_origin,
+        on_ready=say_serving,
     )
     return 0
 

@@ -14,7 +14,7 @@ import functools
 import ipaddress
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._body import UPLOAD_BODY_BYTES, body_cap, read_body
@@ -145,6 +145,7 @@ def serve(
     allow_hosts: Sequence[str] = (),
     allow_origins: Sequence[str] = (),
     log_level: str = "info",
+    on_ready: Callable[[], None] | None = None,
 ) -> None:
     """Run the server in the foreground until interrupted.
 
@@ -156,6 +157,8 @@ def serve(
     (``--model NAME``); any other is answered 404 ``model_not_found``.
     ``allow_hosts``, ``allow_origins``: the ``Host`` and ``Origin`` headers answered besides
     loopback ones (``--allow-host``, ``--allow-origin``; see :func:`create_app`).
+    ``on_ready``: called once the engines have accepted their options, just before listening
+    (the CLI says "serving" then, not before a bad option is refused).
     """
     import uvicorn
 
@@ -185,6 +188,8 @@ def serve(
     app = create_app(local, host=host, allow_hosts=allow_hosts, allow_origins=allow_origins)
     from ._realtime_ws import WS_MAX_MESSAGE_BYTES
 
+    if on_ready is not None:
+        on_ready()
     uvicorn.run(
         app,
         host=host,

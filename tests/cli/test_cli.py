@@ -223,3 +223,4 @@ def test_serve_hands_its_engine_options_to_whisper(option: str, param: str):
     done = cli("serve", "--port", "0", option, "0")  # refused by the engine, before listening
     assert done.returncode == 2, done.stderr
     assert f"{param}=0 is not allowed" in done.stderr
+    assert "serving" not in done.stderr  # it never served: it does not say it does

@@ -279,3 +279,5 @@ def test_the_command_passes_its_options_to_the_server() -> None:
         assert allowed.status_code == 200
         assert allowed.headers["access-control-allow-origin"] == HUB
         assert httpx.get(f"{served.url}/v1/models", headers={"Origin": EVIL}).status_code == 403
+        # it said where it serves, once the engines took their options
+        assert f"serving the local engine on http://127.0.0.1:{served.port}/v1" in served.stderr()
