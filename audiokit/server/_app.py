@@ -13,6 +13,7 @@ import asyncio
 import functools
 import ipaddress
 import logging
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -157,10 +158,11 @@ def serve(
     (``--model NAME``); any other is answered 404 ``model_not_found``.
     ``allow_hosts``, ``allow_origins``: the ``Host`` and ``Origin`` headers answered besides
     loopback ones (``--allow-host``, ``--allow-origin``; see :func:`create_app`).
-    ``on_ready``: called once the engines have accepted their options, just before listening
-    (the CLI says "serving" then, not before a bad option is refused).
+    ``on_ready``: called once the engines have accepted their options and the address is
+    bound (the CLI says "serving" then, not before a bad option or a taken port is refused).
     """
     import uvicorn
+    from uvicorn.main import STARTUP_FAILURE
 
     from ..local import LocalApp
 
@@ -188,9 +190,7 @@ def serve(
     app = create_app(local, host=host, allow_hosts=allow_hosts, allow_origins=allow_origins)
     from ._realtime_ws import WS_MAX_MESSAGE_BYTES
 
-    if on_ready is not None:
-        on_ready()
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -198,3 +198,15 @@ def serve(
         ws="websockets-sansio",  # reads one message at a time: the realtime flow control
         ws_max_size=WS_MAX_MESSAGE_BYTES,  # a 15 MiB append is ~20 MiB of base64
     )
+    server = uvicorn.Server(config)
+    sock = config.bind_socket()  # a taken port or a bad address ends here (uvicorn's message)
+    if on_ready is not None:
+        on_ready()
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # as uvicorn.run: Ctrl+C is how it is stopped
+        pass
+    finally:
+        sock.close()
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import string
 import subprocess
 import sys
@@ -224,3 +225,13 @@ def test_serve_hands_its_engine_options_to_whisper(option: str, param: str):
     assert done.returncode == 2, done.stderr
     assert f"{param}=0 is not allowed" in done.stderr
     assert "serving" not in done.stderr  # it never served: it does not say it does
+
+
+def test_serve_on_a_taken_port_fails_without_saying_it_serves():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        done = cli("serve", "--port", str(taken.getsockname()[1]))
+    assert done.returncode != 0, done.stderr
+    assert "address already in use" in done.stderr.lower(), done.stderr
+    assert "serving" not in done.stderr
