@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ._text_index import _code_points, _nonspace
+from ._text_index import _code_points, _nonspace_of
 
 __all__ = ["align_tokens", "word_spans"]
 
@@ -84,7 +84,9 @@ def _locate_stream(
     size = len(text)
     budget = 4 * size + 1024  # characters that unbounded searches may scan in all
     delta, lo = 0, 0
-    starts, stops = a.tolist(), b.tolist()
+    # read a few thousand times at most: a memoryview hands out Python ints without a list
+    starts = memoryview(np.ascontiguousarray(a, dtype=np.int64))
+    stops = memoryview(np.ascontiguousarray(b, dtype=np.int64))
     missed: list[int] = []  # tokens not found since the last one that was
 
     def parts(i: int) -> tuple[str, str, int, int]:
@@ -191,7 +193,7 @@ class _TokenSpans:
     @classmethod
     def of(cls, stream: str, a: np.ndarray, b: np.ndarray) -> _TokenSpans:
         n = len(a)
-        nonspace = _nonspace(_code_points(stream))
+        nonspace = _nonspace_of(stream)
         # each token's last non-space character (< a: none); most tokens end in one
         last = b - 1
         todo = last >= a
@@ -217,9 +219,17 @@ class _TokenSpans:
 
     def place(self, blocks: list[tuple[int, int, int]], off: np.ndarray, end: np.ndarray) -> None:
         """Fill ``off``/``end`` for the blocks of tokens found where the text agrees."""
-        if not blocks:
+        # blocks come in order, mostly one after another with the same shift: join those
+        runs: list[list[int]] = []
+        for first, size, shift in blocks:
+            if runs and runs[-1][1] == first and runs[-1][2] == shift:
+                runs[-1][1] = first + size
+            else:
+                runs.append([first, first + size, shift])
+        if not runs:
             return
-        first, size, shift = (np.array(col, dtype=np.int64) for col in zip(*blocks, strict=True))
+        first, stop, shift = (np.array(col, dtype=np.int64) for col in zip(*runs, strict=True))
+        size = stop - first
         index = np.arange(size.sum()) + np.repeat(first - (np.cumsum(size) - size), size)
         shifts = np.repeat(shift, size)
         keep = self.placed[index]
@@ -259,13 +269,38 @@ def _byte_stream(
 ) -> tuple[str, np.ndarray, np.ndarray] | None:
     """The token stream decoded from the tokens' bytes: (text, start, end) in its characters.
 
-    A token whose text shows U+FFFD holds part of a character split between tokens; only those
-    need their own bytes, every other token's bytes are its UTF-8 encoding, read off ``joined``
-    at once. A token holding part of a character spans that whole character, shared with its
-    neighbour. None when no token is split or the bytes are not valid UTF-8.
+    A token whose text shows U+FFFD holds part of a character split between tokens. When every
+    token has its bytes, they are joined as they are; otherwise only the split tokens need their
+    own bytes and every other token's are its UTF-8 encoding, read off ``joined`` at once. A
+    token holding part of a character spans that whole character, shared with its neighbour.
+    None when no token is split or the bytes are not valid UTF-8.
     """
     if "\ufffd" not in joined:
         return None
+    try:
+        data = b"".join(raw)  # TypeError unless every token has bytes (bytes objects)
+        size = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
+        text = data.decode("utf-8")
+    except (TypeError, UnicodeDecodeError):
+        spliced = _spliced_bytes(raw, joined, a, b)
+        if spliced is None:
+            return None
+        data, size, text = spliced
+    bend = np.cumsum(size)
+    bstart = bend - size
+    u8 = np.frombuffer(data, dtype=np.uint8)
+    char_of_byte = np.append(np.cumsum((u8 & 0xC0) != 0x80) - 1, len(text))
+    start = char_of_byte[bstart]
+    stop = np.where(size > 0, char_of_byte[np.maximum(bend - 1, 0)] + 1, start)
+    return text, start, stop
+
+
+def _spliced_bytes(
+    raw: Sequence[Any], joined: str, a: np.ndarray, b: np.ndarray
+) -> tuple[bytes, np.ndarray, str] | None:
+    """(bytes, bytes per token, text) of the stream with only the split tokens' own bytes
+    spliced into ``joined``'s encoding; None when no split token has bytes or they do not
+    decode."""
     cp = _code_points(joined)
     hits = np.flatnonzero(cp == 0xFFFD)
     split = np.unique(np.searchsorted(b, hits, side="right"))
@@ -288,16 +323,9 @@ def _byte_stream(
     chunks.append(encoded[cursor:])
     data = b"".join(chunks)
     try:
-        text = data.decode("utf-8")
+        return data, size, data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    bend = np.cumsum(size)
-    bstart = bend - size
-    u8 = np.frombuffer(data, dtype=np.uint8)
-    char_of_byte = np.append(np.cumsum((u8 & 0xC0) != 0x80) - 1, len(text))
-    start = char_of_byte[bstart]
-    stop = np.where(size > 0, char_of_byte[np.maximum(bend - 1, 0)] + 1, start)
-    return text, start, stop
 
 
 def align_tokens(

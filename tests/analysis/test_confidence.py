@@ -148,7 +148,8 @@ def test_stream_done_text_stripped_and_leading_space_token() -> None:
     assert pd.isna(tokens["word_index"][3])
 
 
-def test_character_split_across_tokens_uses_bytes() -> None:
+@pytest.mark.parametrize("only_split_have_bytes", [False, True])
+def test_character_split_across_tokens_uses_bytes(only_split_have_bytes: bool) -> None:
     # "café ☕ ok": é is C3 A9, ☕ is E2 98 95; both are split between tokens
     pieces = [
         ("caf", -0.1, b"caf"),
@@ -158,6 +159,8 @@ def test_character_split_across_tokens_uses_bytes() -> None:
         ("\ufffd", -0.3, b"\x95"),
         (" ok", -0.05, b" ok"),
     ]
+    if only_split_have_bytes:  # the others' bytes are read off their text
+        pieces = [(tok, lp, raw if "\ufffd" in tok else None) for tok, lp, raw in pieces]
     t = tokens_transcript(pieces, text="café ☕ ok")
     tokens = t.tokens
     assert tokens["offset"].tolist() == [0, 3, 3, 4, 5, 6]
