@@ -374,7 +374,6 @@ class DripServer:
 
     def _serve(self) -> None:
         import select
-        import socket
 
         conn, _ = self.listener.accept()
         with conn:
@@ -403,11 +402,22 @@ class DripServer:
                     outcome = "abandoned"
                     break
                 readable, _, _ = select.select([conn], [], [], self.pause)
-                if readable and not conn.recv(1, socket.MSG_PEEK):
+                if readable and not self.peek(conn):
                     outcome = "abandoned"  # the client closed its end
                     break
             self.outcomes.append(outcome)
             self.done.set()
+
+    @staticmethod
+    def peek(conn: Any) -> bytes:
+        """The next byte the client sent, without taking it; b"" once it has hung up (a client
+        that closes with dripped bytes still unread resets the connection instead)."""
+        import socket
+
+        try:
+            return conn.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return b""
 
     def receive(self, conn: Any) -> bytes:
         """The next bytes of the request; a client that hangs up (or falls silent) before it
