@@ -61,9 +61,12 @@ class _TextIndex:
     @classmethod
     def of(cls, text: str) -> _TextIndex:
         n = len(text)
-        nonspace = _nonspace_of(text)
         cjk = None
-        cp = None if text.isascii() else _code_points(text)
+        if text.isascii():  # no CJK either
+            nonspace, cp = _nonspace_of(text), None
+        else:  # the code points serve both questions
+            cp = _code_points(text)
+            nonspace = _nonspace(cp)
         if cp is not None and cp.max() >= _CJK_RANGES[0][0]:
             cjk = np.zeros(n, dtype=bool)
             for lo, hi in _CJK_RANGES:
